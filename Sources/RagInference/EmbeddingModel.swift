@@ -1,0 +1,66 @@
+/// Turns texts into unit-length vectors whose dot product measures how related they are.
+///
+/// Implemented in-process by `LlamaEmbeddingModel` and remotely by `OpenAICompatibleBackend`.
+public protocol EmbeddingModel: Sendable {
+    /// The length of every vector this model returns.
+    var dimensions: Int { get }
+    /// The most tokens (special tokens included) the model reads of one text; the rest is cut.
+    var maxTokens: Int { get }
+    /// A stable name for the model, recorded with stored vectors and in the audit log.
+    var identifier: String { get }
+
+    /// Embeds every text, in order. Texts longer than `maxTokens` are truncated and counted.
+    /// - Throws: `InferenceError` when the model fails; no partial result is returned.
+    func embed(_ texts: [String]) async throws -> EmbeddingBatch
+
+    /// How many tokens the model would read for `text`, special tokens included, before
+    /// truncation. Chunkers use it to keep chunks under `maxTokens`.
+    func tokenCount(_ text: String) async throws -> Int
+}
+
+/// The result of `EmbeddingModel.embed`.
+public struct EmbeddingBatch: Sendable {
+    /// One L2-normalised vector per input text, in input order.
+    public var vectors: [[Float]]
+    /// Tokens embedded per text, after truncation (0 where the backend does not report them).
+    public var tokenCounts: [Int]
+    /// How many texts were longer than the model's limit and were truncated.
+    public var truncatedCount: Int
+
+    public init(vectors: [[Float]], tokenCounts: [Int], truncatedCount: Int) {
+        self.vectors = vectors
+        self.tokenCounts = tokenCounts
+        self.truncatedCount = truncatedCount
+    }
+}
+
+extension EmbeddingModel {
+    /// Embeds one text.
+    public func embed(_ text: String) async throws -> [Float] {
+        try await embed([text]).vectors[0]
+    }
+}
+
+/// Scales `vector` to unit length (a zero vector stays zero).
+@inlinable
+public func l2Normalized(_ vector: [Float]) -> [Float] {
+    var sum: Float = 0
+    for x in vector { sum += x * x }
+    guard sum > 0 else { return vector }
+    let scale = 1 / sum.squareRoot()
+    return vector.map { $0 * scale }
+}
+
+/// The cosine similarity of two vectors of equal length.
+@inlinable
+public func cosineSimilarity(_ a: [Float], _ b: [Float]) -> Float {
+    precondition(a.count == b.count, "vectors of different lengths")
+    var dot: Float = 0, na: Float = 0, nb: Float = 0
+    for i in a.indices {
+        dot += a[i] * b[i]
+        na += a[i] * a[i]
+        nb += b[i] * b[i]
+    }
+    guard na > 0, nb > 0 else { return 0 }
+    return dot / (na.squareRoot() * nb.squareRoot())
+}

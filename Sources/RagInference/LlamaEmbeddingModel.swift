@@ -1,0 +1,175 @@
+import CLlama
+import Foundation
+
+/// Settings for `LlamaEmbeddingModel`.
+public struct LlamaEmbeddingConfiguration: Sendable {
+    /// The GGUF file (for the default model: `$RAGD_CACHE/models/all-MiniLM-L6-v2.f16.gguf`).
+    public var modelPath: String
+    /// CPU threads for one decode.
+    public var threads: Int
+    /// Token budget of one `llama_encode` call: short texts are packed together up to it.
+    ///
+    /// BERT-style attention in llama.cpp runs over the whole batch with a mask, so its cost
+    /// grows with the square of the batch's tokens: packing many long texts is slower than
+    /// encoding them one by one, while packing short texts saves per-call overhead. The
+    /// default was chosen by `make bench` (see bench/RESULTS.md); a text longer than the
+    /// budget is still encoded, alone.
+    public var batchTokenBudget: Int
+    /// Most texts packed into one call.
+    public var maxSequencesPerBatch: Int
+
+    public init(modelPath: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                batchTokenBudget: Int = 512, maxSequencesPerBatch: Int = 64) {
+        self.modelPath = modelPath
+        self.threads = threads
+        self.batchTokenBudget = batchTokenBudget
+        self.maxSequencesPerBatch = maxSequencesPerBatch
+    }
+}
+
+/// An embedding model run in-process by llama.cpp (BERT-style encoders such as all-MiniLM-L6-v2).
+///
+/// Pooling is the model's own (mean pooling for MiniLM, from the GGUF); vectors are
+/// L2-normalised. The llama context lives on this actor's dedicated thread.
+public actor LlamaEmbeddingModel: EmbeddingModel {
+    public nonisolated let dimensions: Int
+    public nonisolated let maxTokens: Int
+    public nonisolated let identifier: String
+
+    private let executor: DedicatedThreadExecutor
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    private let model: LlamaModelHandle
+    private let contextHandle: LlamaContextHandle
+    private var context: OpaquePointer { contextHandle.pointer }
+    private let batchTokenBudget: Int
+    private let maxSequences: Int
+    private let separatorToken: llama_token?
+
+    /// Loads the model and creates its context.
+    /// - Throws: `InferenceError` when the file is missing or not a usable embedding model.
+    public init(configuration: LlamaEmbeddingConfiguration) throws(InferenceError) {
+        let model = try LlamaModelHandle(path: configuration.modelPath, role: "embedding")
+        let maxTokens = model.trainedContextLength
+        let budget = max(configuration.batchTokenBudget, maxTokens)
+        var params = llama_context_default_params()
+        params.n_ctx = UInt32(budget)
+        params.n_batch = UInt32(budget)
+        params.n_ubatch = UInt32(budget)  // non-causal models must see a whole batch at once
+        params.n_seq_max = UInt32(max(1, configuration.maxSequencesPerBatch))
+        params.n_threads = Int32(configuration.threads)
+        params.n_threads_batch = Int32(configuration.threads)
+        params.embeddings = true
+        params.no_perf = true
+        guard let context = llama_init_from_model(model.pointer, params) else {
+            throw InferenceError(
+                .contextCreationFailed,
+                "llama.cpp could not create an embedding context for \(configuration.modelPath) "
+                    + "(batch \(budget) tokens, \(configuration.maxSequencesPerBatch) sequences): lower the batch settings.")
+        }
+        guard llama_pooling_type(context) != LLAMA_POOLING_TYPE_NONE else {
+            llama_free(context)
+            throw InferenceError(
+                .invalidConfiguration,
+                "\(configuration.modelPath) has no pooling type: it is not a sentence-embedding model. "
+                    + "Convert it with scripts/convert_minilm.py, which records the pooling from modules.json.")
+        }
+        self.model = model
+        self.contextHandle = LlamaContextHandle(context, model: model)
+        self.dimensions = model.embeddingLength
+        self.maxTokens = maxTokens
+        self.batchTokenBudget = budget
+        self.maxSequences = Int(llama_n_seq_max(context))
+        let sep = llama_vocab_sep(model.vocab)
+        self.separatorToken = sep >= 0 ? sep : nil
+        self.identifier = model.fileName
+        self.executor = DedicatedThreadExecutor(name: "ragd.embed")
+    }
+
+    deinit {
+        executor.shutdown()
+    }
+
+    public func tokenCount(_ text: String) throws -> Int {
+        try model.tokenize(text, addSpecial: true, parseSpecial: false).count
+    }
+
+    /// The token ids the model embeds for `text` (after truncation), for tests and debugging.
+    public func tokens(_ text: String) throws -> [Int32] {
+        truncated(try model.tokenize(text, addSpecial: true, parseSpecial: false)).tokens
+    }
+
+    public func embed(_ texts: [String]) throws -> EmbeddingBatch {
+        var sequences: [[llama_token]] = []
+        sequences.reserveCapacity(texts.count)
+        var truncatedCount = 0
+        for text in texts {
+            let (tokens, wasTruncated) = truncated(try model.tokenize(text, addSpecial: true, parseSpecial: false))
+            sequences.append(tokens)
+            if wasTruncated { truncatedCount += 1 }
+        }
+
+        var vectors = [[Float]](repeating: [], count: texts.count)
+        var batch = llama_batch_init(Int32(batchTokenBudget), 0, Int32(maxSequences))
+        defer { llama_batch_free(batch) }
+
+        var start = 0
+        while start < sequences.count {
+            try Task.checkCancellation()
+            // Pack consecutive texts while they fit the token budget.
+            var end = start
+            var tokens = 0
+            while end < sequences.count, end - start < maxSequences,
+                  end == start || tokens + sequences[end].count <= batchTokenBudget {
+                tokens += sequences[end].count
+                end += 1
+            }
+            batch.n_tokens = 0
+            for (seq, index) in (start..<end).enumerated() {
+                for (pos, token) in sequences[index].enumerated() {
+                    let i = Int(batch.n_tokens)
+                    batch.token[i] = token
+                    batch.pos[i] = llama_pos(pos)
+                    batch.n_seq_id[i] = 1
+                    batch.seq_id[i]![0] = llama_seq_id(seq)
+                    batch.logits[i] = 1
+                    batch.n_tokens += 1
+                }
+            }
+            try encode(batch)
+            for (seq, index) in (start..<end).enumerated() {
+                guard let pooled = llama_get_embeddings_seq(context, llama_seq_id(seq)) else {
+                    throw InferenceError(.decodeFailed, "llama.cpp returned no pooled embedding for sequence \(seq).")
+                }
+                vectors[index] = l2Normalized(Array(UnsafeBufferPointer(start: pooled, count: dimensions)))
+            }
+            start = end
+        }
+        return EmbeddingBatch(vectors: vectors, tokenCounts: sequences.map(\.count), truncatedCount: truncatedCount)
+    }
+
+    /// Cuts a token sequence to `maxTokens`, keeping the closing [SEP] as the reference
+    /// tokenizer (Hugging Face, `truncation=True`) does.
+    private func truncated(_ tokens: [llama_token]) -> (tokens: [llama_token], truncated: Bool) {
+        guard tokens.count > maxTokens else { return (tokens, false) }
+        var cut = Array(tokens.prefix(maxTokens))
+        if let sep = separatorToken, tokens.last == sep { cut[maxTokens - 1] = sep }
+        return (cut, true)
+    }
+
+    private func encode(_ batch: llama_batch) throws(InferenceError) {
+        let status: Int32
+        if let memory = llama_get_memory(context) {
+            llama_memory_clear(memory, true)
+            status = llama_decode(context, batch)
+        } else {
+            status = llama_encode(context, batch)
+        }
+        guard status == 0 else {
+            throw InferenceError(
+                .decodeFailed,
+                "llama.cpp failed to embed a batch of \(batch.n_tokens) tokens (status \(status)): "
+                    + "lower embedding.batch_tokens in the configuration.")
+        }
+    }
+}

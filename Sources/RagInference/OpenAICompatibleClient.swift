@@ -1,0 +1,154 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Where an OpenAI-compatible server (vLLM, llama-server, Ollama, ...) listens and how to call it.
+///
+/// ragd only ever connects to endpoints an administrator configured; nothing else leaves the machine.
+public struct RemoteEndpoint: Sendable, Equatable {
+    /// Base URL such as `http://10.0.0.5:8000` or `http://10.0.0.5:8000/v1`.
+    public var baseURL: String
+    /// The model name the server expects in requests.
+    public var model: String
+    /// Sent as `Authorization: Bearer ...` when set.
+    public var apiKey: String?
+    /// Longest time to wait for a whole response (or between streamed events).
+    public var timeout: Duration
+
+    public init(baseURL: String, model: String, apiKey: String? = nil, timeout: Duration = .seconds(120)) {
+        self.baseURL = baseURL
+        self.model = model
+        self.apiKey = apiKey
+        self.timeout = timeout
+    }
+
+    /// The URL of an API path such as "chat/completions", below `/v1`.
+    func url(_ path: String) -> String {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        if !base.hasSuffix("/v1") { base += "/v1" }
+        return base + "/" + path
+    }
+}
+
+/// The HTTP half of the remote backends: JSON requests and server-sent events over AsyncHTTPClient.
+struct OpenAICompatibleClient: Sendable {
+    let endpoint: RemoteEndpoint
+    let httpClient: HTTPClient
+
+    func request(_ path: String, body: some Encodable) throws -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: endpoint.url(path))
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if let key = endpoint.apiKey { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
+        request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+        return request
+    }
+
+    func execute(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
+        let response: HTTPClientResponse
+        do {
+            response = try await httpClient.execute(request, timeout: .nanoseconds(endpoint.timeout.nanoseconds))
+        } catch {
+            throw InferenceError(
+                .remoteUnavailable,
+                "The model server at \(endpoint.baseURL) did not answer (\(error)). Check that it runs and that "
+                    + "the configured URL is right.")
+        }
+        guard response.status == .ok else {
+            throw InferenceError(
+                .remoteUnavailable,
+                "The model server at \(endpoint.baseURL) answered \(response.status.code) "
+                    + "\(response.status.reasonPhrase) for \(request.url): see its log; check the model name "
+                    + "'\(endpoint.model)' and the API key.")
+        }
+        return response
+    }
+
+    /// Sends a JSON request and decodes the JSON reply.
+    func post<Response: Decodable>(_ path: String, body: some Encodable, as type: Response.Type) async throws -> Response {
+        let response = try await execute(try request(path, body: body))
+        let bytes = try await response.body.collect(upTo: 256 << 20)
+        do {
+            return try JSONDecoder().decode(Response.self, from: Data(bytes.readableBytesView))
+        } catch {
+            throw InferenceError(
+                .remoteProtocol,
+                "The model server at \(endpoint.baseURL) sent a reply to \(path) that is not the OpenAI format: \(error)")
+        }
+    }
+
+    /// Sends a request and yields the `data:` payload of every server-sent event until `[DONE]`.
+    func events(_ path: String, body: some Encodable) async throws -> AsyncThrowingStream<String, any Error> {
+        let response = try await execute(try request(path, body: body))
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                var parser = ServerSentEventParser()
+                do {
+                    for try await buffer in response.body {
+                        for payload in parser.feed(Array(buffer.readableBytesView)) {
+                            if payload == "[DONE]" { continuation.finish(); return }
+                            continuation.yield(payload)
+                        }
+                    }
+                    for payload in parser.finish() where payload != "[DONE]" { continuation.yield(payload) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
+
+/// Splits a `text/event-stream` body into event payloads (the joined `data:` lines of each event).
+struct ServerSentEventParser {
+    private var line: [UInt8] = []
+    private var data: [String] = []
+
+    /// Feeds bytes; returns the payloads of the events they complete.
+    mutating func feed(_ bytes: [UInt8]) -> [String] {
+        var out: [String] = []
+        for byte in bytes {
+            if byte == UInt8(ascii: "\n") {
+                if line.last == UInt8(ascii: "\r") { line.removeLast() }
+                if let payload = take(String(decoding: line, as: UTF8.self)) { out.append(payload) }
+                line.removeAll(keepingCapacity: true)
+            } else {
+                line.append(byte)
+            }
+        }
+        return out
+    }
+
+    /// Ends the stream: returns the last event if the body did not end with a blank line.
+    mutating func finish() -> [String] {
+        var out: [String] = []
+        if !line.isEmpty, let payload = take(String(decoding: line, as: UTF8.self)) { out.append(payload) }
+        line.removeAll()
+        if !data.isEmpty { out.append(data.joined(separator: "\n")); data.removeAll() }
+        return out
+    }
+
+    private mutating func take(_ line: String) -> String? {
+        if line.isEmpty {
+            defer { data.removeAll() }
+            return data.isEmpty ? nil : data.joined(separator: "\n")
+        }
+        if line.hasPrefix("data:") {
+            var value = line.dropFirst(5)
+            if value.first == " " { value = value.dropFirst() }
+            data.append(String(value))
+        }
+        return nil  // comments (":"), "event:", "id:" and "retry:" lines carry nothing we use
+    }
+}

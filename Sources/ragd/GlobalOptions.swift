@@ -1,0 +1,21 @@
+import ArgumentParser
+import Foundation
+
+/// Options every subcommand takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The SQLite database file.", valueName: "path"))
+    var db: String?
+
+    @Option(name: .long, help: ArgumentHelp("A YAML configuration file (see deploy/ragd.example.yaml).", valueName: "path"))
+    var config: String?
+
+    @Flag(name: .long, help: "Print llama.cpp's own log messages.")
+    var verbose = false
+
+    /// The configuration file (if any), then the environment, then these flags.
+    func load() throws -> RagdConfiguration {
+        var configuration = try RagdConfiguration.load(file: config, environment: ProcessInfo.processInfo.environment)
+        if let db { configuration.database = db }
+        return configuration
+    }
+}

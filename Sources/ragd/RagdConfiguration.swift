@@ -1,0 +1,111 @@
+import Foundation
+import RagInference
+import Yams
+
+/// Everything an administrator can set, read from a YAML file, then the environment, then flags.
+///
+/// Every key is optional in the file; the defaults run the embedded setup that `make setup`
+/// prepares under `$RAGD_CACHE` (default `~/.cache/ragd`). deploy/ragd.example.yaml documents
+/// each key.
+struct RagdConfiguration: Codable, Equatable {
+    struct Models: Codable, Equatable {
+        /// The in-process chat model (a GGUF with a chat template).
+        var chat: String
+        /// The in-process embedding model (a GGUF sentence-embedding model).
+        var embedding: String
+        /// CPU threads for inference.
+        var threads: Int
+        /// Chat context window in tokens.
+        var chatContext: Int
+        /// Token budget of one embedding call (see LlamaEmbeddingConfiguration.batchTokenBudget).
+        var embeddingBatchTokens: Int
+
+        enum CodingKeys: String, CodingKey {
+            case chat, embedding, threads
+            case chatContext = "chat_context"
+            case embeddingBatchTokens = "embedding_batch_tokens"
+        }
+    }
+
+    /// The SQLite database file.
+    var database: String
+    /// sqlite-vec's loadable extension.
+    var vectorExtension: String
+    var models: Models
+
+    enum CodingKeys: String, CodingKey {
+        case database, models
+        case vectorExtension = "vector_extension"
+    }
+
+    static func defaults(environment: [String: String]) -> RagdConfiguration {
+        let cache = environment["RAGD_CACHE"] ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/ragd")
+        return RagdConfiguration(
+            database: environment["RAGD_DB"] ?? "data/ragd.sqlite",
+            vectorExtension: cache + "/lib/vec0.so",
+            models: Models(
+                chat: cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf",
+                embedding: cache + "/models/all-MiniLM-L6-v2.f16.gguf",
+                threads: ProcessInfo.processInfo.activeProcessorCount,
+                chatContext: 4096,
+                embeddingBatchTokens: 512))
+    }
+
+    /// Reads `file` over the defaults; a missing key keeps its default.
+    /// - Throws: `ConfigurationError` naming the file and the problem.
+    static func load(file: String?, environment: [String: String]) throws -> RagdConfiguration {
+        var configuration = defaults(environment: environment)
+        guard let file else { return configuration }
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw ConfigurationError("Cannot read the configuration file \(file).")
+        }
+        let node: Node?
+        do { node = try Yams.compose(yaml: text) } catch {
+            throw ConfigurationError("\(file) is not valid YAML: \(error)")
+        }
+        guard let mapping = node?.mapping else { return configuration }
+        try configuration.merge(mapping, file: file)
+        return configuration
+    }
+
+    private mutating func merge(_ root: Node.Mapping, file: String) throws {
+        func string(_ node: Node?, _ key: String) throws -> String? {
+            guard let node else { return nil }
+            guard let s = node.string else { throw ConfigurationError("\(file): \(key) must be a string.") }
+            return s
+        }
+        func int(_ node: Node?, _ key: String) throws -> Int? {
+            guard let node else { return nil }
+            guard let i = node.int, i > 0 else { throw ConfigurationError("\(file): \(key) must be a positive integer.") }
+            return i
+        }
+        let known = Set(["database", "vector_extension", "models"])
+        for key in root.keys.compactMap(\.string) where !known.contains(key) {
+            throw ConfigurationError("\(file): unknown key '\(key)' (known: \(known.sorted().joined(separator: ", "))).")
+        }
+        if let v = try string(root["database"], "database") { database = v }
+        if let v = try string(root["vector_extension"], "vector_extension") { vectorExtension = v }
+        if let m = root["models"]?.mapping {
+            if let v = try string(m["chat"], "models.chat") { models.chat = v }
+            if let v = try string(m["embedding"], "models.embedding") { models.embedding = v }
+            if let v = try int(m["threads"], "models.threads") { models.threads = v }
+            if let v = try int(m["chat_context"], "models.chat_context") { models.chatContext = v }
+            if let v = try int(m["embedding_batch_tokens"], "models.embedding_batch_tokens") { models.embeddingBatchTokens = v }
+        }
+    }
+
+    var chatConfiguration: LlamaChatConfiguration {
+        LlamaChatConfiguration(modelPath: models.chat, contextLength: models.chatContext, threads: models.threads)
+    }
+
+    var embeddingConfiguration: LlamaEmbeddingConfiguration {
+        LlamaEmbeddingConfiguration(
+            modelPath: models.embedding, threads: models.threads, batchTokenBudget: models.embeddingBatchTokens)
+    }
+}
+
+/// A configuration problem, said in words an administrator can act on.
+struct ConfigurationError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

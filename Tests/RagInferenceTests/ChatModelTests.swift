@@ -1,0 +1,91 @@
+import Foundation
+import RagInference
+import Testing
+
+/// SmolLM2-135M-Instruct, in-process, answering from a short context.
+@Suite(.serialized) struct ChatModelTests {
+    static let context = """
+        Source [1]: The Oslo office badge desk is on floor 7. Lost badges are replaced there \
+        by Ingrid Halvorsen between 9:00 and 11:00.
+        """
+
+    static let messages: [ChatMessage] = [
+        .system("Answer the question using only the source. Be brief."),
+        .user("\(context)\n\nQuestion: On which floor is the Oslo badge desk?"),
+    ]
+
+    @Test func answersWithTheFactFromTheContext() async throws {
+        let model = try TestModels.chat.get()
+        let reply = try await model.complete(Self.messages, options: GenerationOptions(maxTokens: 40))
+        #expect(reply.text.contains("7"), "reply: \(reply.text)")
+        #expect(reply.stats.generatedTokens > 0)
+        #expect(reply.stats.promptTokens > 40)
+        #expect([.endOfGeneration, .tokenLimit].contains(reply.stats.finishReason))
+    }
+
+    @Test func streamingYieldsTheSameTextAsACompleteCall() async throws {
+        let model = try TestModels.chat.get()
+        let options = GenerationOptions(maxTokens: 32)
+        let whole = try await model.complete(Self.messages, options: options)
+        var pieces: [String] = []
+        var stats: GenerationStats?
+        for try await event in model.stream(Self.messages, options: options) {
+            switch event {
+            case .text(let piece): pieces.append(piece)
+            case .finished(let s): stats = s
+            }
+        }
+        #expect(pieces.joined() == whole.text)
+        #expect(pieces.count > 1, "the reply should arrive in pieces")
+        // The second call shares the whole prompt with the first: its state comes from the cache.
+        #expect((stats?.cachedPromptTokens ?? 0) > 0)
+    }
+
+    @Test func cancellingStopsGenerationPromptly() async throws {
+        let model = try TestModels.chat.get()
+        let long = [ChatMessage.user("Write a very long story about a lighthouse keeper, in many chapters.")]
+        let options = GenerationOptions(maxTokens: 2000, temperature: 0.8, repeatPenalty: 1.3)
+        let task = Task { () -> Int in
+            var count = 0
+            for try await event in model.stream(long, options: options) {
+                if case .text = event { count += 1 }
+            }
+            return count
+        }
+        try await Task.sleep(for: .milliseconds(400))
+        let clock = ContinuousClock()
+        let cancelledAt = clock.now
+        task.cancel()
+        let count = try? await task.value
+        let stopDelay = clock.now - cancelledAt
+        #expect(stopDelay < .seconds(1), "stopped after \(stopDelay)")
+        #expect((count ?? 0) < 2000)
+        // The model is free again right away.
+        let after = try await model.complete([.user("Say OK.")], options: GenerationOptions(maxTokens: 4))
+        #expect(after.stats.generatedTokens > 0)
+    }
+
+    @Test func tokenLimitIsRespected() async throws {
+        let model = try TestModels.chat.get()
+        let reply = try await model.complete(
+            [.user("Count from one to one hundred in words.")], options: GenerationOptions(maxTokens: 10))
+        #expect(reply.stats.generatedTokens == 10)
+        #expect(reply.stats.finishReason == .tokenLimit)
+    }
+
+    @Test func stopStringsEndTheReplyWithoutShowingThem() async throws {
+        let model = try TestModels.chat.get()
+        let reply = try await model.complete(
+            [.user("List the numbers 1, 2, 3, 4, 5 separated by commas.")],
+            options: GenerationOptions(maxTokens: 40, stop: ["3"]))
+        #expect(!reply.text.contains("3"), "reply: \(reply.text)")
+        #expect(reply.stats.finishReason == .stopSequence, "reply: \(reply.text)")
+    }
+
+    @Test func usesTheChatTemplateFromTheModelFile() async throws {
+        let model = try TestModels.chat.get()
+        let prompt = try await model.formattedPrompt([.system("S"), .user("U")])
+        #expect(prompt.contains("<|im_start|>system\nS<|im_end|>"))
+        #expect(prompt.hasSuffix("<|im_start|>assistant\n"))
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import RagInference
+import Testing
+
+/// The converted all-MiniLM-L6-v2 reproduces the reference implementation (Hugging Face
+/// transformers) on ../shared/reference/minilm-reference.json.
+@Suite struct EmbeddingReferenceTests {
+    struct Reference: Decodable {
+        var texts: [String]
+        var token_ids: [[Int32]]
+        var embeddings: [[Float]]
+    }
+
+    static func reference() throws -> Reference {
+        let url = TestModels.sharedFolder.appendingPathComponent("reference/minilm-reference.json")
+        return try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
+    }
+
+    @Test func tokenIdsMatchTheReference() async throws {
+        let model = try TestModels.embedder.get()
+        let reference = try Self.reference()
+        for (i, text) in reference.texts.enumerated() {
+            let tokens = try await model.tokens(text)
+            #expect(tokens == reference.token_ids[i], "text \(i + 1)")
+        }
+    }
+
+    @Test func vectorsMatchTheReference() async throws {
+        let model = try TestModels.embedder.get()
+        let reference = try Self.reference()
+        let batch = try await model.embed(reference.texts)
+        #expect(batch.vectors.count == reference.texts.count)
+        for (i, vector) in batch.vectors.enumerated() {
+            #expect(vector.count == 384)
+            let cosine = cosineSimilarity(vector, reference.embeddings[i])
+            #expect(cosine >= 0.999, "text \(i + 1): cosine \(cosine)")
+        }
+        // Text 8 is longer than the model's 256-token limit.
+        #expect(batch.truncatedCount == 1)
+        #expect(batch.tokenCounts[7] == 256)
+    }
+
+    @Test func packedAndSingleCallsAgree() async throws {
+        let model = try TestModels.embedder.get()
+        let texts = ["short", "a somewhat longer sentence about expense claims", "", "VPN password reset"]
+        let packed = try await model.embed(texts)
+        for (i, text) in texts.enumerated() {
+            let alone = try await model.embed(text)
+            #expect(cosineSimilarity(alone, packed.vectors[i]) > 0.9999, "text \(i)")
+        }
+    }
+
+    @Test func relatedTextsAreCloserThanUnrelatedOnes() async throws {
+        let model = try TestModels.embedder.get()
+        let v = try await model.embed([
+            "How do I reset my VPN password?",
+            "Resetting the password of your VPN account",
+            "The cafeteria serves lunch from noon.",
+        ]).vectors
+        #expect(cosineSimilarity(v[0], v[1]) > cosineSimilarity(v[0], v[2]) + 0.2)
+    }
+
+    @Test func missingModelFileSaysWhatToDo() {
+        #expect {
+            _ = try LlamaEmbeddingModel(configuration: LlamaEmbeddingConfiguration(modelPath: "/nonexistent/model.gguf"))
+        } throws: { error in
+            let error = error as? InferenceError
+            return error?.kind == .modelFileMissing && error?.description.contains("make setup") == true
+        }
+    }
+}

