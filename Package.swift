@@ -34,27 +34,66 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
     ],
     targets: [
+        // C libraries, each imported by exactly one target.
         // llama.cpp's C API (include/llama.h), linked through pkg-config. Only RagInference imports it.
         .systemLibrary(name: "CLlama", pkgConfig: "llama"),
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CPoppler", pkgConfig: "poppler-glib", providers: [.apt(["libpoppler-glib-dev"])]),
+
+        // The shared vocabulary: extracted documents, chunks, errors. Foundation only.
+        .target(name: "RagCore"),
+
+        // Files in, structured text out: PDF (poppler-glib), HTML (libxml2), text, Markdown.
+        .target(name: "RagExtraction", dependencies: ["RagCore", "CLibXML2", "CPoppler"]),
+
+        // Structure-aware, overlapping chunks sized in the embedding model's tokens. Pure Swift.
+        .target(name: "RagChunking", dependencies: ["RagCore"]),
 
         // Embedding and chat models: llama.cpp in-process, or an OpenAI-compatible server.
         .target(
             name: "RagInference",
             dependencies: [
-                "CLlama",
+                "RagCore", "CLlama",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             linkerSettings: llamaRpath
         ),
 
+        // The database: documents, chunks, FTS5 and sqlite-vec in one SQLite file (GRDB).
+        .target(
+            name: "RagStore",
+            dependencies: [
+                "RagCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+
+        // The query service: retrieve, prompt, generate, verify citations, route small → large.
+        .target(name: "RagAssistant", dependencies: ["RagCore", "RagStore", "RagInference"]),
+
+        // The ingestion worker: extract → chunk → embed → store, incremental.
+        .target(
+            name: "RagIngest",
+            dependencies: [
+                "RagCore", "RagExtraction", "RagChunking", "RagInference", "RagStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // The command-line entry point: `ragd serve|ingest|ask|search|eval|...`.
         .executableTarget(
             name: "ragd",
             dependencies: [
-                "RagInference",
+                "RagInference", "RagStore", "RagIngest", "RagAssistant",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -80,6 +119,13 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            linkerSettings: llamaRpath
+        ),
+        .testTarget(name: "RagChunkingTests", dependencies: ["RagChunking", "RagCore"]),
+        .testTarget(name: "RagExtractionTests", dependencies: ["RagExtraction", "RagCore"]),
+        .testTarget(
+            name: "RagIngestTests",
+            dependencies: ["RagIngest", "RagStore", "RagInference", "RagExtraction", "RagChunking", "RagCore"],
             linkerSettings: llamaRpath
         ),
     ],

@@ -1,3 +1,5 @@
+import RagCore
+
 /// Turns texts into unit-length vectors whose dot product measures how related they are.
 ///
 /// Implemented in-process by `LlamaEmbeddingModel` and remotely by `OpenAICompatibleBackend`.
@@ -14,8 +16,12 @@ public protocol EmbeddingModel: Sendable {
     func embed(_ texts: [String]) async throws -> EmbeddingBatch
 
     /// How many tokens the model would read for `text`, special tokens included, before
-    /// truncation. Chunkers use it to keep chunks under `maxTokens`.
+    /// truncation.
     func tokenCount(_ text: String) async throws -> Int
+
+    /// A synchronous, thread-safe token counter for the chunker (exact for in-process models,
+    /// an estimate for remote ones).
+    var tokenCounter: any TokenCounter { get }
 }
 
 /// The result of `EmbeddingModel.embed`.

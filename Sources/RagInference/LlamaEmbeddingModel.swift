@@ -1,5 +1,6 @@
 import CLlama
 import Foundation
+import RagCore
 
 /// Settings for `LlamaEmbeddingModel`.
 public struct LlamaEmbeddingConfiguration: Sendable {
@@ -35,6 +36,7 @@ public actor LlamaEmbeddingModel: EmbeddingModel {
     public nonisolated let dimensions: Int
     public nonisolated let maxTokens: Int
     public nonisolated let identifier: String
+    public nonisolated let tokenCounter: any TokenCounter
 
     private let executor: DedicatedThreadExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
@@ -83,6 +85,7 @@ public actor LlamaEmbeddingModel: EmbeddingModel {
         let sep = llama_vocab_sep(model.vocab)
         self.separatorToken = sep >= 0 ? sep : nil
         self.identifier = model.fileName
+        self.tokenCounter = LlamaTokenCounter(model: model)
         self.executor = DedicatedThreadExecutor(name: "ragd.embed")
     }
 

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import RagCore
 
 /// A chat model behind an OpenAI-compatible `/v1/chat/completions` endpoint, streamed over SSE.
 public struct RemoteChatModel: ChatModel {
@@ -116,6 +117,7 @@ public struct RemoteEmbeddingModel: EmbeddingModel {
     public let identifier: String
     public let dimensions: Int
     public let maxTokens: Int
+    public let tokenCounter: any TokenCounter = EstimatingTokenCounter()
     private let client: OpenAICompatibleClient
 
     /// - Parameters:

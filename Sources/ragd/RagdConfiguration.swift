@@ -1,5 +1,7 @@
 import Foundation
+import RagAssistant
 import RagInference
+import RagStore
 import Yams
 
 /// Everything an administrator can set, read from a YAML file, then the environment, then flags.
@@ -27,15 +29,30 @@ struct RagdConfiguration: Codable, Equatable {
         }
     }
 
+    /// A larger model at an OpenAI-compatible endpoint inside the network (optional).
+    struct LargeModel: Codable, Equatable {
+        /// Base URL, e.g. http://10.0.0.5:8000/v1.
+        var url: String
+        /// The model name the server expects.
+        var model: String
+        /// Name of an environment variable holding the API key (keys stay out of files).
+        var apiKeyEnvironment: String?
+        /// The server's context window in tokens.
+        var context: Int
+    }
+
     /// The SQLite database file.
     var database: String
     /// sqlite-vec's loadable extension.
     var vectorExtension: String
     var models: Models
+    var largeModel: LargeModel?
+    var routing: RoutingPolicy
 
     enum CodingKeys: String, CodingKey {
-        case database, models
+        case database, models, routing
         case vectorExtension = "vector_extension"
+        case largeModel = "large_model"
     }
 
     static func defaults(environment: [String: String]) -> RagdConfiguration {
@@ -48,7 +65,9 @@ struct RagdConfiguration: Codable, Equatable {
                 embedding: cache + "/models/all-MiniLM-L6-v2.f16.gguf",
                 threads: ProcessInfo.processInfo.activeProcessorCount,
                 chatContext: 4096,
-                embeddingBatchTokens: 512))
+                embeddingBatchTokens: 512),
+            largeModel: nil,
+            routing: RoutingPolicy())
     }
 
     /// Reads `file` over the defaults; a missing key keeps its default.
@@ -79,7 +98,7 @@ struct RagdConfiguration: Codable, Equatable {
             guard let i = node.int, i > 0 else { throw ConfigurationError("\(file): \(key) must be a positive integer.") }
             return i
         }
-        let known = Set(["database", "vector_extension", "models"])
+        let known = Set(["database", "vector_extension", "models", "large_model", "routing"])
         for key in root.keys.compactMap(\.string) where !known.contains(key) {
             throw ConfigurationError("\(file): unknown key '\(key)' (known: \(known.sorted().joined(separator: ", "))).")
         }
@@ -92,10 +111,42 @@ struct RagdConfiguration: Codable, Equatable {
             if let v = try int(m["chat_context"], "models.chat_context") { models.chatContext = v }
             if let v = try int(m["embedding_batch_tokens"], "models.embedding_batch_tokens") { models.embeddingBatchTokens = v }
         }
+        if let m = root["large_model"]?.mapping {
+            guard let url = try string(m["url"], "large_model.url"), let model = try string(m["model"], "large_model.model")
+            else { throw ConfigurationError("\(file): large_model needs url and model.") }
+            largeModel = LargeModel(
+                url: url, model: model, apiKeyEnvironment: try string(m["api_key_env"], "large_model.api_key_env"),
+                context: try int(m["context"], "large_model.context") ?? 8192)
+        }
+        if let m = root["routing"]?.mapping {
+            func double(_ key: String) throws -> Double? {
+                guard let node = m[key] else { return nil }
+                guard let d = node.float, (0...1).contains(d) else {
+                    throw ConfigurationError("\(file): routing.\(key) must be a number from 0 to 1.")
+                }
+                return d
+            }
+            func bool(_ key: String) throws -> Bool? {
+                guard let node = m[key] else { return nil }
+                guard let b = node.bool else { throw ConfigurationError("\(file): routing.\(key) must be true or false.") }
+                return b
+            }
+            if let v = try double("not_found_below") { routing.notFoundBelow = v }
+            if let v = try double("escalate_below") { routing.escalateBelow = v }
+            if let v = try bool("escalate_complex_questions") { routing.escalateComplexQuestions = v }
+            if let v = try bool("escalate_on_failed_verification") { routing.escalateOnFailedVerification = v }
+        }
     }
 
     var chatConfiguration: LlamaChatConfiguration {
         LlamaChatConfiguration(modelPath: models.chat, contextLength: models.chatContext, threads: models.threads)
+    }
+
+    /// Opens the database for the given embedding model.
+    func openStore(embedder: any EmbeddingModel) throws -> RagStore {
+        try RagStore(configuration: StoreConfiguration(
+            path: database, vectorExtensionPath: vectorExtension,
+            embeddingDimensions: embedder.dimensions, embeddingModel: embedder.identifier))
     }
 
     var embeddingConfiguration: LlamaEmbeddingConfiguration {

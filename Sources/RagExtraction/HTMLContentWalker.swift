@@ -1,0 +1,193 @@
+import Foundation
+import RagCore
+
+/// Turns the content region of a parsed HTML page into sections of blocks.
+///
+/// Text accumulates into the current paragraph until a block element starts or ends; inline
+/// elements contribute only their text, so words split by markup stay whole. Headings open
+/// sections, anchors between blocks open sections with the same path, lists become list
+/// items with markers, tables become `Block.table` and `<pre>` becomes `Block.code`.
+struct HTMLContentWalker: HTMLVisitor {
+    private var builder = SectionBuilder()
+    private var paragraph = ""
+    private var paragraphHasText = false
+    /// The marker ("- ", "3. ") for the next text of the list item being read.
+    private var pendingMarker: String?
+    private var lists: [ListState] = []
+    /// An anchor seen between blocks, waiting for the block or heading it names.
+    private var pendingAnchor: String?
+    /// How many `article`/`main`/`section` elements enclose the current node.
+    private var contentDepth: Int
+    /// The text of the first `<h1>`, the title of a page without `<title>`.
+    private(set) var firstH1: String?
+
+    private struct ListState {
+        var ordered: Bool
+        var next: Int
+    }
+
+    /// Reads everything below `root`. `rootIsContent` says whether `root` is (or is inside)
+    /// an `article`/`main`/`section`, where `header`/`footer` are content.
+    static func sections(below root: HTMLNode, rootIsContent: Bool) -> (sections: [Section], firstH1: String?) {
+        var walker = HTMLContentWalker(contentDepth: rootIsContent ? 1 : 0)
+        root.walkDescendants(&walker)
+        walker.flushParagraph()
+        return (walker.builder.finish(), walker.firstH1)
+    }
+
+    private init(contentDepth: Int) { self.contentDepth = contentDepth }
+
+    mutating func enter(_ node: HTMLNode) -> Bool {
+        if let text = node.text {
+            paragraph += text
+            if !paragraphHasText, text.hasVisibleText { paragraphHasText = true }
+            return false
+        }
+        guard node.isElement else { return false }
+        let name = node.name
+        if node.isDropped(name, insideContent: contentDepth > 0) { return false }
+        if let level = HTMLVocabulary.headingLevel(name) {
+            readHeading(node, level: level)
+            return false
+        }
+        switch name {
+        case "br":
+            paragraph += "\n"
+            return false
+        case "hr":
+            flushParagraph()
+            return false
+        case "img", "wbr":
+            return false
+        case "pre", "listing", "xmp", "plaintext":
+            flushParagraph()
+            noteAnchor(of: node)
+            let code = HTMLPreformattedText.of(node)
+            if code.hasVisibleText { emit(.code(code)) }
+            return false
+        case "table":
+            flushParagraph()
+            noteAnchor(of: node)
+            if let table = HTMLTableReader.read(node) {
+                emit(.table(table))
+                return false
+            }
+            return true // A layout table: read its cells as blocks.
+        case "ul", "ol", "menu", "dir":
+            flushParagraph()
+            let start = node.attribute("start").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 1
+            lists.append(ListState(ordered: name == "ol", next: start))
+            return true
+        case "li":
+            flushParagraph()
+            var marker = "- "
+            if let index = lists.indices.last, lists[index].ordered {
+                if let value = node.attribute("value").flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) {
+                    lists[index].next = value
+                }
+                marker = "\(lists[index].next). "
+                lists[index].next += 1
+            }
+            pendingMarker = marker
+            return true
+        default:
+            if HTMLVocabulary.sectioning.contains(name) { contentDepth += 1 }
+            if HTMLVocabulary.blocks.contains(name) {
+                flushParagraph()
+                noteAnchor(of: node)
+            } else if name == "a", !paragraphHasText {
+                // `<a name="x"></a>` before a heading or a block is a link target.
+                noteAnchor(of: node)
+            }
+            return true
+        }
+    }
+
+    mutating func exit(_ node: HTMLNode) {
+        let name = node.name
+        if HTMLVocabulary.sectioning.contains(name) { contentDepth -= 1 }
+        switch name {
+        case "ul", "ol", "menu", "dir":
+            flushParagraph()
+            if !lists.isEmpty { lists.removeLast() }
+        case "li":
+            flushParagraph()
+            pendingMarker = nil
+        default:
+            if HTMLVocabulary.blocks.contains(name) { flushParagraph() }
+        }
+    }
+
+    /// Opens a section for `<hN>`. Its anchor is the heading's own id, else an id or name
+    /// inside it, else the anchor just before it.
+    private mutating func readHeading(_ node: HTMLNode, level: Int) {
+        flushParagraph()
+        let title = HTMLInlineText.of(node)
+        let anchor = Self.anchor(of: node) ?? Self.innerAnchor(of: node) ?? pendingAnchor
+        pendingAnchor = nil
+        guard !title.isEmpty else {
+            pendingAnchor = anchor
+            return
+        }
+        if level == 1, firstH1 == nil { firstH1 = title }
+        builder.startHeading(level: level, title: title, anchor: anchor)
+    }
+
+    /// Remembers the element's id (or `<a name>`) as the anchor of the next block, when it is
+    /// a pure link target (`a`) or a container that commonly names what follows.
+    private mutating func noteAnchor(of node: HTMLNode) {
+        guard pendingAnchor == nil else { return }
+        let name = node.name
+        guard name == "a" || name == "section" || name == "article" || name == "dt" || name == "table" || name == "pre"
+        else { return }
+        pendingAnchor = Self.anchor(of: node)
+    }
+
+    private static func anchor(of node: HTMLNode) -> String? {
+        let value = node.attribute("id") ?? (node.name == "a" ? node.attribute("name") : nil)
+        guard let value = value?.collapsingWhitespace, !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// The first id or `<a name>` inside a heading (`<h2><a name="x">Title</a></h2>`).
+    private static func innerAnchor(of heading: HTMLNode) -> String? {
+        var finder = AnchorFinder()
+        heading.walkDescendants(&finder)
+        return finder.anchor
+    }
+
+    private struct AnchorFinder: HTMLVisitor {
+        var anchor: String?
+        mutating func enter(_ node: HTMLNode) -> Bool {
+            guard anchor == nil, node.isElement else { return false }
+            anchor = HTMLContentWalker.anchor(of: node)
+            return anchor == nil
+        }
+        mutating func exit(_ node: HTMLNode) {}
+    }
+
+    /// Ends the current paragraph: emits it as a list item if a marker is waiting, else as a
+    /// paragraph. Whitespace-only text is discarded (and a waiting marker keeps waiting).
+    private mutating func flushParagraph() {
+        defer {
+            paragraph.removeAll(keepingCapacity: true)
+            paragraphHasText = false
+        }
+        guard paragraphHasText else { return }
+        let text = paragraph.collapsingWhitespace
+        if let marker = pendingMarker {
+            pendingMarker = nil
+            emit(.listItem(marker + text))
+        } else {
+            emit(.paragraph(text))
+        }
+    }
+
+    private mutating func emit(_ block: Block) {
+        if let anchor = pendingAnchor {
+            pendingAnchor = nil
+            builder.startAnchor(anchor)
+        }
+        builder.append(block)
+    }
+}

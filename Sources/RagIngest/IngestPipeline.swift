@@ -1,0 +1,238 @@
+import AsyncAlgorithms
+import Foundation
+import Logging
+import RagChunking
+import RagCore
+import RagExtraction
+import RagInference
+import RagStore
+
+/// extract → chunk → embed → store, for the files below some paths.
+///
+/// Extraction and chunking of the next file run while the current one is embedded (a
+/// one-file hand-off, so memory holds at most two documents). Each file's chunks, vectors
+/// and full-text rows are written in one transaction after its last vector, so a search
+/// never sees a half-written document, and an interrupted run loses at most the file in
+/// flight. One file's failure is recorded with its reason and never stops the others.
+public struct IngestPipeline: Sendable {
+    public let store: RagStore
+    public let embedder: any EmbeddingModel
+    public let chunker: Chunker
+    public let extractor: DocumentExtractor
+    public let logger: Logger
+    /// Chunks sent to the embedding model per call (it packs them into decodes itself).
+    public var embeddingBatchSize = 32
+    /// Re-extract and re-embed even files whose content hash is unchanged.
+    public var force = false
+
+    public init(store: RagStore, embedder: any EmbeddingModel, chunking: ChunkingOptions? = nil,
+                extractor: DocumentExtractor = DocumentExtractor(), logger: Logger = Logger(label: "ragd.ingest")) {
+        self.store = store
+        self.embedder = embedder
+        self.chunker = Chunker(
+            counter: embedder.tokenCounter, options: chunking ?? ChunkingOptions(maxTokens: embedder.maxTokens))
+        self.extractor = extractor
+        self.logger = logger
+    }
+
+    /// A file read and chunked, waiting for its vectors.
+    struct Prepared: Sendable {
+        enum Outcome: Sendable {
+            case unchanged(documentId: Int64)
+            case chunks(DocumentUpdate, [Chunk], isNew: Bool)
+            case failed(ExtractionError, DocumentUpdate?, isNew: Bool)
+            /// Same bytes as a file that failed before: not retried (use --force), reported again.
+            case stillFailing(DocumentStatus, code: String, reason: String)
+            case error(String)
+        }
+        var path: String
+        var sourceId: Int64
+        var outcome: Outcome
+        var extractSeconds = 0.0
+        var chunkSeconds = 0.0
+    }
+
+    /// Ingests every document below `paths` (files or folders); documents of these sources
+    /// whose files are gone are removed.
+    /// - Parameter progress: called after each file, on the ingest task.
+    /// - Throws: `IngestError` for a path that does not exist (before anything is written);
+    ///   per-file problems are in the summary instead.
+    public func ingest(paths: [String], progress: @Sendable (IngestProgress) -> Void = { _ in }) async throws
+        -> IngestSummary
+    {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let roots = try FileDiscovery.roots(paths)
+        var summary = IngestSummary()
+        let total = roots.reduce(0) { $0 + $1.files.count }
+        var sources: [(SourceRecord, Set<String>)] = []
+        for root in roots {
+            let source = try store.source(root: root.path)
+            sources.append((source, Set(root.files)))
+        }
+
+        let channel = AsyncChannel<Prepared>()
+        let work = zip(roots, sources).flatMap { root, source in root.files.map { ($0, source.0.id!) } }
+        let producer = Task {
+            for (path, sourceId) in work {
+                if Task.isCancelled { break }
+                await channel.send(await prepare(path: path, sourceId: sourceId))
+            }
+            channel.finish()
+        }
+        defer { producer.cancel() }
+
+        var done = 0
+        for await prepared in channel {
+            try Task.checkCancellation()
+            summary.extractSeconds += prepared.extractSeconds
+            summary.chunkSeconds += prepared.chunkSeconds
+            let outcome = await finish(prepared, summary: &summary)
+            done += 1
+            progress(IngestProgress(
+                filesDone: done, filesTotal: total, pages: summary.pages, chunks: summary.chunks,
+                elapsedSeconds: (clock.now - started).seconds, currentPath: prepared.path, outcome: outcome))
+        }
+
+        for (source, seen) in sources {
+            let gone = try store.removeDocuments(sourceId: source.id!, keeping: seen)
+            for path in gone { logger.info("removed", metadata: ["path": "\(path)"]) }
+            summary.removed += gone.count
+            try store.markIngested(sourceId: source.id!)
+        }
+        summary.seconds = (clock.now - started).seconds
+        return summary
+    }
+
+    /// Hashes, extracts and chunks one file (off the cooperative pool: the C parsers block).
+    func prepare(path: String, sourceId: Int64) async -> Prepared {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: prepareBlocking(path: path, sourceId: sourceId))
+            }
+        }
+    }
+
+    private func prepareBlocking(path: String, sourceId: Int64) -> Prepared {
+        let clock = ContinuousClock()
+        let hash: (hex: String, size: Int64)
+        let existing: DocumentRecord?
+        do {
+            hash = try FileHasher.sha256(path: path)
+            existing = try store.document(path: path)
+        } catch {
+            return Prepared(path: path, sourceId: sourceId, outcome: .error("unreadable: \(error.localizedDescription)"))
+        }
+        if !force, let existing, existing.contentSHA256 == hash.hex {
+            switch existing.status {
+            case .ingested, .ingestedOCR:
+                return Prepared(path: path, sourceId: sourceId, outcome: .unchanged(documentId: existing.id!))
+            case .failed, .skipped:
+                let reason = existing.error ?? "failed"
+                let code = reason.split(separator: ":").first.map(String.init) ?? "error"
+                return Prepared(path: path, sourceId: sourceId,
+                                outcome: .stillFailing(existing.status, code: code, reason: reason))
+            }
+        }
+        let isNew = existing == nil
+        let t0 = clock.now
+        let document: ExtractedDocument
+        do {
+            document = try extractor.extract(fileAt: URL(fileURLWithPath: path))
+        } catch {
+            let update = DocumentUpdate(
+                path: path, sourceId: sourceId, contentSHA256: hash.hex, sizeBytes: hash.size,
+                format: DocumentExtractor.format(of: URL(fileURLWithPath: path), prefix: []) ?? .text,
+                title: nil, author: nil, created: nil, modified: nil, pages: nil, pagesWithoutText: 0, usedOCR: false)
+            return Prepared(path: path, sourceId: sourceId, outcome: .failed(error, update, isNew: isNew),
+                            extractSeconds: (clock.now - t0).seconds)
+        }
+        let t1 = clock.now
+        let title = document.title ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        let chunks = chunker.chunks(of: document, title: title)
+        let t2 = clock.now
+        let update = DocumentUpdate(
+            path: path, sourceId: sourceId, contentSHA256: hash.hex, sizeBytes: hash.size, format: document.format,
+            title: title, author: document.author, created: document.created, modified: document.modified,
+            pages: document.pageCount, pagesWithoutText: document.pagesWithoutText.count,
+            usedOCR: document.sections.contains { $0.origin == .ocr })
+        if chunks.isEmpty {
+            return Prepared(path: path, sourceId: sourceId, outcome: .failed(.empty, update, isNew: isNew),
+                            extractSeconds: (t1 - t0).seconds, chunkSeconds: (t2 - t1).seconds)
+        }
+        return Prepared(path: path, sourceId: sourceId, outcome: .chunks(update, chunks, isNew: isNew),
+                        extractSeconds: (t1 - t0).seconds, chunkSeconds: (t2 - t1).seconds)
+    }
+
+    /// Embeds and stores a prepared file, or records why it failed. - Returns: the outcome word.
+    private func finish(_ prepared: Prepared, summary: inout IngestSummary) async -> String {
+        let clock = ContinuousClock()
+        do {
+            switch prepared.outcome {
+            case .unchanged(let documentId):
+                try store.markChecked(documentId: documentId)
+                summary.unchanged += 1
+                return "unchanged"
+
+            case .chunks(let update, let chunks, let isNew):
+                let t0 = clock.now
+                var vectors: [[Float]] = []
+                vectors.reserveCapacity(chunks.count)
+                for start in stride(from: 0, to: chunks.count, by: embeddingBatchSize) {
+                    let batch = chunks[start..<min(start + embeddingBatchSize, chunks.count)]
+                    let result = try await embedder.embed(batch.map(\.embeddingText))
+                    vectors += result.vectors
+                    summary.truncatedChunks += result.truncatedCount
+                }
+                let t1 = clock.now
+                try store.replaceDocument(update, chunks: chunks, vectors: vectors)
+                summary.embedSeconds += (t1 - t0).seconds
+                summary.storeSeconds += (clock.now - t1).seconds
+                summary.chunks += chunks.count
+                summary.pages += update.pages ?? 0
+                if isNew { summary.new += 1 } else { summary.updated += 1 }
+                logger.debug("ingested", metadata: ["path": "\(prepared.path)", "chunks": "\(chunks.count)"])
+                return isNew ? "new" : "updated"
+
+            case .failed(let error, let update, _):
+                let status: DocumentStatus = error == .encrypted ? .skipped : .failed
+                try store.recordFailure(
+                    path: prepared.path, sourceId: prepared.sourceId, format: update?.format,
+                    contentSHA256: update?.contentSHA256, sizeBytes: update?.sizeBytes, status: status,
+                    error: error.description)
+                let failure = IngestSummary.Failure(path: prepared.path, code: error.code, reason: error.description)
+                if status == .skipped { summary.skipped.append(failure) } else { summary.failed.append(failure) }
+                logger.warning("not ingested", metadata: ["path": "\(prepared.path)", "reason": "\(error.description)"])
+                return status == .skipped ? "skipped" : "failed"
+
+            case .stillFailing(let status, let code, let reason):
+                let failure = IngestSummary.Failure(path: prepared.path, code: code, reason: reason)
+                if status == .skipped { summary.skipped.append(failure) } else { summary.failed.append(failure) }
+                return status == .skipped ? "skipped" : "failed"
+
+            case .error(let reason):
+                try? store.recordFailure(
+                    path: prepared.path, sourceId: prepared.sourceId, format: nil, contentSHA256: nil, sizeBytes: nil,
+                    status: .failed, error: reason)
+                summary.failed.append(.init(path: prepared.path, code: "unreadable", reason: reason))
+                return "failed"
+            }
+        } catch {
+            // Embedding or database failure for this file: record it, carry on with the next.
+            let reason = "error: \(error)"
+            try? store.recordFailure(
+                path: prepared.path, sourceId: prepared.sourceId, format: nil, contentSHA256: nil, sizeBytes: nil,
+                status: .failed, error: reason)
+            summary.failed.append(.init(path: prepared.path, code: "error", reason: reason))
+            logger.error("ingest failed", metadata: ["path": "\(prepared.path)", "error": "\(error)"])
+            return "failed"
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) / 1e18
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import RagCore
+
+/// The database: documents, chunks, their full-text index and their vectors, in one SQLite file.
+///
+/// One `RagStore` per file and process (GRDB's rule: connect to a database file once). It is
+/// a `DatabasePool` in WAL mode: many readers run beside one writer, and every write that
+/// changes a document's chunks is one transaction, so a search never sees half a document.
+public final class RagStore: Sendable {
+    public let writer: any DatabaseWriter
+    public let configuration: StoreConfiguration
+
+    /// Opens (creating if needed) and migrates the database.
+    /// - Throws: `StoreError` when sqlite-vec cannot be loaded or the database was built for
+    ///   another embedding model; GRDB's `DatabaseError` for SQLite failures.
+    public init(configuration: StoreConfiguration) throws {
+        self.configuration = configuration
+        let url = URL(fileURLWithPath: configuration.path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        guard FileManager.default.fileExists(atPath: configuration.vectorExtensionPath) else {
+            throw StoreError(
+                .vectorExtension,
+                "sqlite-vec (\(configuration.vectorExtensionPath)) is missing: run `make setup`, or set vector_extension.")
+        }
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        let extensionPath = configuration.vectorExtensionPath
+        config.prepareDatabase { db in
+            try RagStore.loadVectorExtension(db, path: extensionPath)
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")  // WAL: durable at checkpoints, never corrupt
+        }
+        self.writer = try DatabasePool(path: configuration.path, configuration: config)
+        try Schema.migrator(dimensions: configuration.embeddingDimensions).migrate(writer)
+        try checkEmbeddingModel()
+    }
+
+    /// Loads vec0 with the C API only: the SQL function `load_extension()` stays disabled.
+    private static func loadVectorExtension(_ db: Database, path: String) throws {
+        guard let connection = db.sqliteConnection else { return }
+        sqlite3_enable_load_extension(connection, 1)
+        defer { sqlite3_enable_load_extension(connection, 0) }
+        var message: UnsafeMutablePointer<CChar>?
+        let status = sqlite3_load_extension(connection, path, "sqlite3_vec_init", &message)
+        if status != SQLITE_OK {
+            let reason = message.map { String(cString: $0) } ?? "status \(status)"
+            sqlite3_free(message)
+            throw StoreError(.vectorExtension, "Cannot load sqlite-vec from \(path): \(reason). Run `make setup`.")
+        }
+    }
+
+    /// Records the embedding model on first use; refuses a database built with another one.
+    private func checkEmbeddingModel() throws {
+        try writer.write { db in
+            let stored = try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'embedding_model'")
+            let dims = try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'embedding_dimensions'")
+            if let stored, let dims {
+                guard dims == String(configuration.embeddingDimensions), stored == configuration.embeddingModel else {
+                    throw StoreError(
+                        .embeddingMismatch,
+                        "\(configuration.path) holds vectors of \(stored) (\(dims) dimensions) but the configured "
+                            + "embedding model is \(configuration.embeddingModel) (\(configuration.embeddingDimensions)). "
+                            + "Use the original model, or ingest into a new database file.")
+                }
+            } else {
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO store_meta(key, value) VALUES ('embedding_model', ?), ('embedding_dimensions', ?)",
+                    arguments: [configuration.embeddingModel, String(configuration.embeddingDimensions)])
+            }
+        }
+    }
+}

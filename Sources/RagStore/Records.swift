@@ -1,0 +1,119 @@
+import Foundation
+import GRDB
+import RagCore
+
+/// A row of `source`: a folder or file that documents come from.
+public struct SourceRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "source"
+    public var id: Int64?
+    public var root: String
+    public var name: String
+    /// JSON array of group names whose members may read the documents (empty: everyone).
+    public var groups: String
+    public var createdAt: Date
+    public var lastIngestAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case id, root, name, groups
+        case createdAt = "created_at"
+        case lastIngestAt = "last_ingest_at"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// What ingestion concluded about a file.
+public enum DocumentStatus: String, Codable, Sendable, DatabaseValueConvertible {
+    case ingested
+    /// Ingested, with some or all text from OCR.
+    case ingestedOCR = "ingested_ocr"
+    /// Could not be read; `error` says why.
+    case failed
+    /// Deliberately not ingested (encrypted); `error` says why.
+    case skipped
+}
+
+/// A row of `document`: one file, its metadata and the outcome of its last ingest.
+public struct DocumentRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "document"
+    public var id: Int64?
+    public var sourceId: Int64?
+    public var path: String
+    public var title: String?
+    public var author: String?
+    public var format: String
+    /// JSON array of the groups that may read it ('[]': everyone).
+    public var groups: String
+    public var contentSHA256: String?
+    public var sizeBytes: Int64?
+    /// Increases every time the document's chunks are replaced.
+    public var version: Int
+    public var status: DocumentStatus
+    public var error: String?
+    public var pages: Int?
+    public var pagesWithoutText: Int
+    public var chunkCount: Int
+    public var createdAt: Date?
+    public var modifiedAt: Date?
+    public var ingestedAt: Date
+    public var checkedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, path, title, author, format, groups, version, status, error, pages
+        case sourceId = "source_id"
+        case contentSHA256 = "content_sha256"
+        case sizeBytes = "size_bytes"
+        case pagesWithoutText = "pages_without_text"
+        case chunkCount = "chunk_count"
+        case createdAt = "created_at"
+        case modifiedAt = "modified_at"
+        case ingestedAt = "ingested_at"
+        case checkedAt = "checked_at"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A row of `chunk`.
+public struct ChunkRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "chunk"
+    public var id: Int64?
+    public var documentId: Int64
+    public var ordinal: Int
+    public var text: String
+    public var sectionPath: String
+    public var anchor: String?
+    public var pageStart: Int?
+    public var pageEnd: Int?
+    public var charStart: Int
+    public var charEnd: Int
+    public var tokenCount: Int
+    public var origin: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, ordinal, text, anchor, origin
+        case documentId = "document_id"
+        case sectionPath = "section_path"
+        case pageStart = "page_start"
+        case pageEnd = "page_end"
+        case charStart = "char_start"
+        case charEnd = "char_end"
+        case tokenCount = "token_count"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    init(_ chunk: Chunk, documentId: Int64) {
+        self.documentId = documentId
+        self.ordinal = chunk.ordinal
+        self.text = chunk.text
+        self.sectionPath = chunk.sectionLine
+        self.anchor = chunk.anchor
+        self.pageStart = chunk.pageStart
+        self.pageEnd = chunk.pageEnd
+        self.charStart = chunk.characterStart
+        self.charEnd = chunk.characterEnd
+        self.tokenCount = chunk.tokenCount
+        self.origin = chunk.origin.rawValue
+    }
+}

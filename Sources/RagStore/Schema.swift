@@ -1,0 +1,97 @@
+import GRDB
+
+/// The database schema, as a sequence of migrations. Never edit a shipped migration: add one.
+enum Schema {
+    static func migrator(dimensions: Int) -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: sources, documents, chunks, FTS5, vec0") { db in
+            try db.execute(sql: """
+                CREATE TABLE store_meta (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    value TEXT NOT NULL
+                );
+
+                -- A folder (or file) that documents are ingested from. Groups say who may read them.
+                CREATE TABLE source (
+                    id INTEGER PRIMARY KEY,
+                    root TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL,
+                    groups TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(groups)),
+                    created_at TEXT NOT NULL,
+                    last_ingest_at TEXT
+                );
+
+                CREATE TABLE document (
+                    id INTEGER PRIMARY KEY,
+                    source_id INTEGER REFERENCES source(id) ON DELETE CASCADE,
+                    path TEXT NOT NULL UNIQUE,
+                    title TEXT,
+                    author TEXT,
+                    format TEXT NOT NULL,
+                    -- Who may read it: a JSON array of group names, copied from the source at
+                    -- ingest ('[]' = everyone). Retrieval filters on it inside every query.
+                    groups TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(groups)),
+                    content_sha256 TEXT,
+                    size_bytes INTEGER,
+                    version INTEGER NOT NULL DEFAULT 0,
+                    -- ingested | ingested_ocr | failed | skipped
+                    status TEXT NOT NULL CHECK (status IN ('ingested', 'ingested_ocr', 'failed', 'skipped')),
+                    error TEXT,
+                    pages INTEGER,
+                    pages_without_text INTEGER NOT NULL DEFAULT 0,
+                    chunk_count INTEGER NOT NULL DEFAULT 0,
+                    created_at TEXT,
+                    modified_at TEXT,
+                    ingested_at TEXT NOT NULL,
+                    checked_at TEXT NOT NULL
+                );
+                CREATE INDEX document_source ON document(source_id);
+
+                CREATE TABLE chunk (
+                    id INTEGER PRIMARY KEY,
+                    document_id INTEGER NOT NULL REFERENCES document(id) ON DELETE CASCADE,
+                    ordinal INTEGER NOT NULL,
+                    text TEXT NOT NULL,
+                    section_path TEXT NOT NULL,
+                    anchor TEXT,
+                    page_start INTEGER,
+                    page_end INTEGER,
+                    char_start INTEGER NOT NULL,
+                    char_end INTEGER NOT NULL,
+                    token_count INTEGER NOT NULL,
+                    origin TEXT NOT NULL DEFAULT 'text',
+                    UNIQUE (document_id, ordinal)
+                );
+
+                -- Full text over chunk text and section path (external content: the text lives once,
+                -- in chunk). Porter stemming so "limits" finds "limit".
+                CREATE VIRTUAL TABLE chunk_fts USING fts5(
+                    text, section_path,
+                    content = 'chunk', content_rowid = 'id',
+                    tokenize = 'porter unicode61 remove_diacritics 2'
+                );
+
+                -- Vectors keyed by chunk id (sqlite-vec). Cosine distance: vectors are unit length.
+                -- document_id is a metadata column so nearest-neighbour queries can filter by
+                -- readable documents inside the KNN scan (`document_id IN (...)`).
+                CREATE VIRTUAL TABLE chunk_vec USING vec0(
+                    chunk_id INTEGER PRIMARY KEY,
+                    embedding float[\(dimensions)] distance_metric=cosine,
+                    document_id integer
+                );
+
+                -- The three stay in step by construction: whoever writes chunk rows cannot forget
+                -- the indexes, and a deleted document (ON DELETE CASCADE) leaves nothing behind.
+                CREATE TRIGGER chunk_after_insert AFTER INSERT ON chunk BEGIN
+                    INSERT INTO chunk_fts(rowid, text, section_path) VALUES (new.id, new.text, new.section_path);
+                END;
+                CREATE TRIGGER chunk_after_delete AFTER DELETE ON chunk BEGIN
+                    INSERT INTO chunk_fts(chunk_fts, rowid, text, section_path)
+                        VALUES ('delete', old.id, old.text, old.section_path);
+                    DELETE FROM chunk_vec WHERE chunk_id = old.id;
+                END;
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,13 @@
+/// Why the store could not do what was asked, with what to do about it.
+///
+/// Like GRDB's errors, descriptions name the problem but never document text or questions.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable { case vectorExtension, embeddingMismatch, open }
+    public let kind: Kind
+    public let description: String
+
+    init(_ kind: Kind, _ description: String) {
+        self.kind = kind
+        self.description = description
+    }
+}

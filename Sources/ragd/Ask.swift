@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import RagAssistant
+import RagStore
+
+/// `ragd ask "question"`: streams a cited answer, then lists the sources.
+struct Ask: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Answer a question from the ingested documents, with sources.",
+        discussion: """
+            The answer streams as it is generated and cites its sources as [n]. Each citation is \
+            then checked against its source; an answer that fails is replaced by quoted sentences \
+            from the sources. The last lines say which path produced the answer and why.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The question.")
+    var question: String
+
+    @Flag(help: "Print the final answer as one JSON object instead of streaming text.")
+    var json = false
+
+    func run() async throws {
+        let app = try AppContext(global)
+        let assistant = try app.assistant()
+        var final: Answer?
+        var out = FileHandle.standardOutput
+        for try await event in assistant.answer(question, access: .unrestricted) {
+            switch event {
+            case .text(let piece) where !json: print(piece, terminator: "", to: &out)
+            case .retracted(let reason) where !json:
+                print("\n\n[withdrawn: \(reason)]\n", to: &out)
+            case .answer(let answer): final = answer
+            default: break
+            }
+        }
+        guard let answer = final else { return }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            print(String(decoding: try encoder.encode(answer), as: UTF8.self))
+            return
+        }
+        print("\n")
+        let shown = answer.path == .notFound ? answer.sources.prefix(3) : answer.sources.filter { answer.cited.contains($0.number) }.prefix(8)
+        if !shown.isEmpty { print(answer.path == .notFound ? "Closest sources:" : "Sources:") }
+        for source in shown {
+            print("  [\(source.number)] \(source.title) — \(source.location)\n      \(source.path)"
+                  + (source.anchor.map { "#\($0)" } ?? ""))
+        }
+        print("\nPath: \(answer.path.rawValue) (\(answer.route.model ?? "no model")): \(answer.route.reason)")
+        if let v = answer.verification, answer.path != .notFound { print("Verification: \(v.reason)") }
+    }
+}
+
+extension FileHandle: @retroactive TextOutputStream {
+    public func write(_ string: String) { write(Data(string.utf8)) }
+}
