@@ -105,27 +105,35 @@ let package = Package(
         .executableTarget(
             name: "RagBench",
             dependencies: [
-                "RagInference", "CLlama",
+                "RagInference", "CLlama", "RagStore", "RagIngest",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "bench/Sources/RagBench",
             linkerSettings: llamaRpath
         ),
 
-        .testTarget(
-            name: "RagInferenceTests",
+        // Test fixtures (real models, real documents, a real OpenAI-compatible endpoint), not fakes.
+        .target(
+            name: "RagTesting",
             dependencies: [
-                "RagInference",
+                "RagInference", "RagStore", "RagIngest",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ],
+            ]
+        ),
+
+        .testTarget(name: "RagInferenceTests", dependencies: ["RagInference", "RagTesting"], linkerSettings: llamaRpath),
+        .testTarget(
+            name: "RagAssistantTests",
+            dependencies: ["RagAssistant", "RagStore", "RagInference", "RagTesting"],
             linkerSettings: llamaRpath
         ),
         .testTarget(name: "RagChunkingTests", dependencies: ["RagChunking", "RagCore"]),
         .testTarget(name: "RagExtractionTests", dependencies: ["RagExtraction", "RagCore"]),
         .testTarget(
             name: "RagIngestTests",
-            dependencies: ["RagIngest", "RagStore", "RagInference", "RagExtraction", "RagChunking", "RagCore"],
+            dependencies: ["RagIngest", "RagStore", "RagInference", "RagExtraction", "RagChunking", "RagCore", "RagTesting"],
             linkerSettings: llamaRpath
         ),
     ],

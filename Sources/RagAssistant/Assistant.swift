@@ -163,7 +163,8 @@ public struct Assistant: Sendable {
 }
 
 extension Source {
-    init(number: Int, hit: SearchHit) {
+    /// The source numbered `number` for a retrieved chunk.
+    public init(number: Int, hit: SearchHit) {
         self.init(
             number: number, chunkId: hit.chunkId, documentId: hit.documentId, documentVersion: hit.documentVersion,
             documentSHA256: hit.documentSHA256,

@@ -47,8 +47,12 @@ public struct CitationVerifier: Sendable {
             for (j, (n, _)) in flat.enumerated() where claim.cited.contains(n) {
                 best = max(best, Double(cosineSimilarity(claimVectors[claimVectors.startIndex + i], sentenceVectors[j])))
             }
-            let lexical = claim.cited.compactMap { byNumber[$0] }.map { Self.lexicalSupport(claim.text, in: $0.text) }.max() ?? 0
-            let supported = fabricated.isEmpty && !claim.cited.isEmpty
+            let citedSources = claim.cited.compactMap { byNumber[$0] }
+            let lexical = citedSources.map { Self.lexicalSupport(claim.text, in: $0.text) }.max() ?? 0
+            // Numbers are the facts people ask for, and embeddings barely see them: every number
+            // in a claim must stand in a cited source.
+            let numbersFound = citedSources.contains { Self.numbersSupported(claim.text, in: $0.text) }
+            let supported = fabricated.isEmpty && !claim.cited.isEmpty && numbersFound
                 && (best >= similarityThreshold || lexical >= lexicalThreshold)
             results.append(Verification.Claim(
                 sentence: claim.text, cited: claim.cited, support: max(best, lexical), supported: supported,
@@ -123,6 +127,20 @@ public struct CitationVerifier: Sendable {
             out.append(ch)
         }
         return out + pending
+    }
+
+    /// Whether every number in `claim` (digits, thousands separators ignored) occurs in `source`.
+    static func numbersSupported(_ claim: String, in source: String) -> Bool {
+        let numbers = Self.numbers(claim)
+        guard !numbers.isEmpty else { return true }
+        let available = Set(Self.numbers(source))
+        return numbers.allSatisfy { available.contains($0) }
+    }
+
+    static func numbers(_ text: String) -> [String] {
+        let cleaned = text.replacingOccurrences(of: ",", with: "")
+        return cleaned.split { !$0.isNumber && $0 != "." }.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ".")) }
+            .filter { !$0.isEmpty && $0.first!.isNumber }
     }
 
     /// Share of the claim's content words (letters/digits, not stopwords) that occur in `source`.

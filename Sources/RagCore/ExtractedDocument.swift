@@ -107,8 +107,10 @@ public struct Table: Sendable, Equatable {
 
     /// Renders one row with the header.
     public static func render(row: [String], header: [String]) -> String {
-        row.enumerated().map { index, cell in
+        row.enumerated().map { index, raw in
+            let cell = raw.trimmingCharacters(in: .whitespaces)
             let name = index < header.count ? header[index].trimmingCharacters(in: .whitespaces) : ""
+            guard !cell.isEmpty else { return "" }  // an empty cell says nothing, with or without its header
             return name.isEmpty || name == cell ? cell : "\(name): \(cell)"
         }.filter { !$0.isEmpty }.joined(separator: " | ")
     }

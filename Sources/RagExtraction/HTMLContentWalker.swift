@@ -1,3 +1,4 @@
+import CLibXML2
 import Foundation
 import RagCore
 
@@ -20,6 +21,12 @@ struct HTMLContentWalker: HTMLVisitor {
     private var contentDepth: Int
     /// The text of the first `<h1>`, the title of a page without `<title>`.
     private(set) var firstH1: String?
+    /// Children of `parent` before `first` were already read as a heading's title and are
+    /// skipped; see `readHeading`.
+    private var skipBefore: (parent: xmlNodePtr, first: xmlNodePtr)?
+
+    /// Longer "headings" are unclosed heading tags that swallowed text; they read as paragraphs.
+    static let maxHeadingLength = 300
 
     private struct ListState {
         var ordered: Bool
@@ -38,6 +45,10 @@ struct HTMLContentWalker: HTMLVisitor {
     private init(contentDepth: Int) { self.contentDepth = contentDepth }
 
     mutating func enter(_ node: HTMLNode) -> Bool {
+        if let skip = skipBefore, node.pointer.pointee.parent == skip.parent {
+            guard node.pointer == skip.first else { return false }
+            skipBefore = nil
+        }
         if let text = node.text {
             paragraph += text
             if !paragraphHasText, text.hasVisibleText { paragraphHasText = true }
@@ -47,8 +58,7 @@ struct HTMLContentWalker: HTMLVisitor {
         let name = node.name
         if node.isDropped(name, insideContent: contentDepth > 0) { return false }
         if let level = HTMLVocabulary.headingLevel(name) {
-            readHeading(node, level: level)
-            return false
+            return readHeading(node, level: level)
         }
         switch name {
         case "br":
@@ -95,9 +105,13 @@ struct HTMLContentWalker: HTMLVisitor {
             if HTMLVocabulary.blocks.contains(name) {
                 flushParagraph()
                 noteAnchor(of: node)
-            } else if name == "a", !paragraphHasText {
-                // `<a name="x"></a>` before a heading or a block is a link target.
-                noteAnchor(of: node)
+            } else if name == "a", Self.anchor(of: node) != nil {
+                // `<a name="x"></a>` before a heading or a block is a link target. Inside a
+                // paragraph a pure target (no href) counts only after a sentence end: old
+                // HTML leaves <p> open, so the target of the next item often sits at the end
+                // of the previous one.
+                if paragraphHasText, paragraph.endsSentence, !node.hasAttribute("href") { flushParagraph() }
+                if !paragraphHasText { noteAnchor(of: node) }
             }
             return true
         }
@@ -119,18 +133,46 @@ struct HTMLContentWalker: HTMLVisitor {
     }
 
     /// Opens a section for `<hN>`. Its anchor is the heading's own id, else an id or name
-    /// inside it, else the anchor just before it.
-    private mutating func readHeading(_ node: HTMLNode, level: Int) {
+    /// inside it, else the anchor just before it. Returns whether to walk the heading's
+    /// children: only when it holds blocks, which happens when libxml2 leaves a heading open
+    /// (`<h2>Title</h1>` swallows the rest of the page): then the inline text before the first
+    /// block is the title and everything from that block on is read as content.
+    private mutating func readHeading(_ node: HTMLNode, level: Int) -> Bool {
         flushParagraph()
-        let title = HTMLInlineText.of(node)
+        let firstBlock = node.children.first { $0.isElement && Self.isOrHoldsBlock($0) }
+        let titleNodes = node.children.prefix { $0.pointer != firstBlock?.pointer }
+        let title = HTMLInlineText.of(nodes: titleNodes)
         let anchor = Self.anchor(of: node) ?? Self.innerAnchor(of: node) ?? pendingAnchor
         pendingAnchor = nil
-        guard !title.isEmpty else {
+        if let firstBlock { skipBefore = (node.pointer, firstBlock.pointer) }
+        if title.isEmpty {
             pendingAnchor = anchor
-            return
+        } else if title.count > Self.maxHeadingLength {
+            pendingAnchor = anchor
+            emit(.paragraph(title))
+        } else {
+            if level == 1, firstH1 == nil { firstH1 = title }
+            builder.startHeading(level: level, title: title, anchor: anchor)
         }
-        if level == 1, firstH1 == nil { firstH1 = title }
-        builder.startHeading(level: level, title: title, anchor: anchor)
+        return firstBlock != nil
+    }
+
+    /// Whether an element is a block or contains one (a `<var>` wrapping a `<ul>`).
+    private static func isOrHoldsBlock(_ node: HTMLNode) -> Bool {
+        if HTMLVocabulary.blocks.contains(node.name) { return true }
+        var probe = BlockProbe()
+        node.walkDescendants(&probe)
+        return probe.found
+    }
+
+    private struct BlockProbe: HTMLVisitor {
+        var found = false
+        mutating func enter(_ node: HTMLNode) -> Bool {
+            guard !found, node.isElement else { return false }
+            found = HTMLVocabulary.blocks.contains(node.name)
+            return !found
+        }
+        mutating func exit(_ node: HTMLNode) {}
     }
 
     /// Remembers the element's id (or `<a name>`) as the anchor of the next block, when it is
@@ -189,5 +231,13 @@ struct HTMLContentWalker: HTMLVisitor {
             builder.startAnchor(anchor)
         }
         builder.append(block)
+    }
+}
+
+extension String {
+    /// Whether the text, ignoring trailing whitespace, ends a sentence or clause.
+    var endsSentence: Bool {
+        guard let last = unicodeScalars.last(where: { !$0.isCollapsibleWhitespace }) else { return false }
+        return ".!?:;)".unicodeScalars.contains(last)
     }
 }

@@ -15,6 +15,18 @@ struct HTMLInlineText: HTMLVisitor {
         return collector.text.collapsingWhitespace
     }
 
+    /// The collapsed text of a run of sibling nodes (text nodes and elements alike).
+    static func of(nodes: some Sequence<HTMLNode>) -> String {
+        var collector = HTMLInlineText(contentDepth: 1)
+        for node in nodes {
+            if collector.enter(node) {
+                node.walkDescendants(&collector)
+                collector.exit(node)
+            }
+        }
+        return collector.text.collapsingWhitespace
+    }
+
     private init(contentDepth: Int) { self.contentDepth = contentDepth }
 
     mutating func enter(_ node: HTMLNode) -> Bool {

@@ -2,7 +2,7 @@ import CPoppler
 import Foundation
 import RagCore
 
-/// Extracts the text layer of a PDF with poppler-glib, one section per page.
+/// Extracts the text layer of a PDF with poppler-glib into sections that each lie on one page.
 ///
 /// Each page's text comes from `poppler_page_get_text` (reading order, as `pdftotext` without
 /// `-layout`) and is split into paragraph blocks by layout; see `PDFPageText`. Every section
@@ -25,7 +25,7 @@ public struct PDFExtractor: Sendable {
     /// file cannot be opened.
     public func extract(fileAt url: URL) throws(ExtractionError) -> ExtractedDocument {
         var uriError: UnsafeMutablePointer<GError>?
-        guard let uri = Poppler.takeString(g_filename_to_uri(url.path, nil, &uriError)) else {
+        guard let uri = Poppler.takeString(g_filename_to_uri(url.absoluteURL.path, nil, &uriError)) else {
             if let uriError { g_error_free(uriError) }
             throw .unreadable(reason: "not a local file path")
         }

@@ -8,9 +8,12 @@
 /// indent). Pieces of one visual line that poppler cut at a wide gap (a section number and
 /// its title) stay together. Without usable boxes, lines are split at blank lines only.
 ///
-/// Within a paragraph lines are joined with a space and whitespace is collapsed. A hyphen at
-/// a line end is kept ("hyphen- ated"): whether it is a soft hyphen or part of a compound
-/// ("read-only") cannot be told safely, and keeping it matches what `pdftotext` shows.
+/// Within a paragraph lines are joined with a space and whitespace is collapsed. A word
+/// hyphenated across lines is joined ("sophisti-" + "cated" → "sophisticated") when a
+/// lowercase letter comes before the hyphen and after the break, which is what `pdftotext`
+/// does (it joins every hyphenated line end inside a block) and so what people quoting a PDF
+/// usually have; it also lets a search for the word find it. The cost: a compound broken at
+/// its own hyphen ("read-" + "only") loses the hyphen, exactly as in `pdftotext`.
 enum PDFPageText {
     /// One line of page text with the box around its characters (y grows downwards).
     struct Line {
@@ -42,12 +45,33 @@ enum PDFPageText {
                 current = ""
             }
             if line.text.hasVisibleText {
-                if current.isEmpty { top = line.box?.y1 }
-                current += current.isEmpty ? line.text : " " + line.text
+                if current.isEmpty {
+                    top = line.box?.y1
+                    current = String(line.text)
+                } else if let joined = dehyphenate(current, line.text) {
+                    current = joined
+                } else {
+                    current += " " + line.text
+                }
             }
         }
         if current.hasVisibleText { paragraphs.append(Paragraph(text: current.collapsingWhitespace, top: top)) }
         return paragraphs
+    }
+
+    /// `text` + `next` with the line-end hyphen removed, when `text` ends in a lowercase letter
+    /// and a hyphen (ASCII, U+2010 or soft hyphen) and `next` starts with a lowercase letter.
+    static func dehyphenate(_ text: String, _ next: Substring) -> String? {
+        var head = text.unicodeScalars[...]
+        while let last = head.last, last.isCollapsibleWhitespace { head.removeLast() }
+        guard let hyphen = head.last, hyphen == "-" || hyphen == "\u{2010}" || hyphen == "\u{AD}" else { return nil }
+        head.removeLast()
+        guard let before = head.last, before.properties.isLowercase,
+              let after = next.unicodeScalars.first(where: { !$0.isCollapsibleWhitespace }), after.properties.isLowercase
+        else { return nil }
+        var joined = String(String.UnicodeScalarView(head))
+        joined += next.drop { $0.isWhitespace }
+        return joined
     }
 
     /// Splits at newlines and attaches each line's bounding box when the box count matches

@@ -1,7 +1,7 @@
 /// Turning the bytes of text files into Swift strings without a charset library.
 ///
 /// ragd reads files whose encoding nobody declared. The rules, in order: a byte order mark
-/// wins; then valid UTF-8 is UTF-8; then BOM-less UTF-16 is recognised by its zero bytes;
+/// wins; then BOM-less UTF-16 is recognised by its zero bytes; then valid UTF-8 is UTF-8;
 /// anything else is read as windows-1252, the superset of ISO-8859-1 that browsers use for
 /// "Latin-1", so stray accented bytes come out as readable letters instead of failing.
 enum TextDecoding {
@@ -22,20 +22,32 @@ enum TextDecoding {
         }
     }
 
-    /// UTF-16 without a byte order mark, recognised by ASCII characters whose high byte is zero:
-    /// most of the bytes on one parity are NUL and almost none on the other.
+    /// UTF-16 without a byte order mark, recognised by ASCII-range characters whose high byte
+    /// is zero: over the first 1 KiB (at least 8 bytes), more than 40 % of the bytes on one
+    /// parity are NUL, fewer than 5 % on the other, and the bytes beside those NULs are
+    /// printable. Binary data with scattered NULs fails the last test.
     static func bomlessUTF16(_ bytes: some Collection<UInt8>) -> UnicodeForm? {
-        var zeros = (even: 0, odd: 0), count = 0
-        for (index, byte) in bytes.prefix(1024).enumerated() {
-            count += 1
-            if byte == 0 {
-                if index.isMultiple(of: 2) { zeros.even += 1 } else { zeros.odd += 1 }
-            }
+        let window = Array(bytes.prefix(1024))
+        guard window.count >= 8 else { return nil }
+        var zeros = (even: 0, odd: 0)
+        for (index, byte) in window.enumerated() where byte == 0 {
+            if index.isMultiple(of: 2) { zeros.even += 1 } else { zeros.odd += 1 }
         }
-        guard count >= 4 else { return nil }
-        let pairs = Double(count / 2)
-        if Double(zeros.odd) > 0.4 * pairs && Double(zeros.even) < 0.05 * pairs { return .utf16LittleEndian }
-        if Double(zeros.even) > 0.4 * pairs && Double(zeros.odd) < 0.05 * pairs { return .utf16BigEndian }
+        let pairs = window.count / 2
+        func printableBeside(zeroParity: Int) -> Bool {
+            var printable = 0, total = 0
+            for pair in 0..<pairs where window[2 * pair + zeroParity] == 0 {
+                let other = window[2 * pair + 1 - zeroParity]
+                total += 1
+                if other == 0x09 || other == 0x0A || other == 0x0D || (0x20...0x7E).contains(other) || other >= 0xA0 {
+                    printable += 1
+                }
+            }
+            return total > 0 && Double(printable) >= 0.9 * Double(total)
+        }
+        let many = 0.4 * Double(pairs), few = 0.05 * Double(pairs)
+        if Double(zeros.odd) > many, Double(zeros.even) < few, printableBeside(zeroParity: 1) { return .utf16LittleEndian }
+        if Double(zeros.even) > many, Double(zeros.odd) < few, printableBeside(zeroParity: 0) { return .utf16BigEndian }
         return nil
     }
 
@@ -63,8 +75,9 @@ enum TextDecoding {
         if let (form, length) = byteOrderMark(of: bytes) {
             return decode(bytes[length...], as: form)
         }
-        if let text = String(validating: bytes, as: UTF8.self) { return text }
+        // Before UTF-8: ASCII interleaved with NULs is valid UTF-8 but is really UTF-16.
         if let form = bomlessUTF16(bytes) { return decode(bytes[...], as: form) }
+        if let text = String(validating: bytes, as: UTF8.self) { return text }
         return windows1252(bytes[...])
     }
 

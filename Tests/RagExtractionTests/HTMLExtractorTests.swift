@@ -144,6 +144,13 @@ struct HTMLExtractorTests {
         #expect(allText(c) == "café \u{201C}q\u{201D}")
     }
 
+    @Test("other declared charsets are decoded by libxml2 (KOI8-R)")
+    func koi8() throws {
+        let bytes = Array("<html><head><meta charset=\"koi8-r\"></head><body><p>".utf8)
+            + [0xD0, 0xD2, 0xC9, 0xD7, 0xC5, 0xD4] + Array("</p></body></html>".utf8)
+        #expect(allText(try HTMLExtractor().extract(bytes: bytes)) == "привет")
+    }
+
     @Test("UTF-16 with a byte order mark, and UTF-8 with a BOM")
     func utf16() throws {
         let html = "<html><body><h1>Überschrift</h1><p>café ☕</p></body></html>"
@@ -182,12 +189,36 @@ struct HTMLExtractorTests {
     func hostileInput() throws {
         let depth = 20_000
         let nested = String(repeating: "<div><span>", count: depth) + "deep text" + String(repeating: "</span></div>", count: depth)
-        let deep = try extract("<html><body>\(nested)</body></html>")
-        #expect(allText(deep).contains("deep text"))
+        let deep = try extract("<html><body>\(nested)<p>after</p></body></html>")
+        #expect(allText(deep) == "deep text\nafter")
+        let unclosed = try extract("<html><body>" + String(repeating: "<div><b>", count: 300_000) + "unclosed")
+        #expect(allText(unclosed) == "unclosed")
 
-        let words = String(repeating: "word ", count: 2_000_000) // 10 MB on one line
-        let huge = try extract("<p>\(words)end</p>")
-        #expect(allText(huge).hasSuffix("word end"))
+        let words = String(repeating: "word ", count: 2_200_000) // 11 MB on one line
+        let text = allText(try extract("<p>\(words)end</p>"))
+        let complete = text.hasSuffix("word end") && text.utf8.count == words.utf8.count + 3
+        #expect(complete, "the 11 MB paragraph was cut to \(text.utf8.count) bytes")
+    }
+
+    @Test("a heading left open (<h2>...</h1>) does not swallow the page")
+    func unclosedHeading() throws {
+        let document = try extract("<h2 align=center>Alphabetical List</h1><var><ul><li>See also</li></ul></var><ol><li>One</li></ol>")
+        #expect(document.sections.map(\.path) == [["Alphabetical List"]])
+        #expect(allText(document) == "- See also\n1. One")
+    }
+
+    @Test("an anchor at the end of an unclosed paragraph names what follows")
+    func anchorAfterSentence() throws {
+        let document = try extract("""
+            <p>First pragma text ends here.
+            <a name="pragma_two"></a><h _id=two style="display:none"> PRAGMA two</h><hr>
+            <p>Second pragma text.
+            <p>Mid <a name="inline"></a>sentence anchors do not split.
+            """)
+        #expect(document.sections.map(\.anchor) == [nil, "pragma_two"])
+        #expect(document.sections.last?.blocks == [
+            .paragraph("PRAGMA two"), .paragraph("Second pragma text."), .paragraph("Mid sentence anchors do not split."),
+        ])
     }
 
     @Test("empty and whitespace-only pages give no sections")

@@ -1,5 +1,6 @@
 import Foundation
 import RagCore
+import Synchronization
 import Testing
 @testable import RagExtraction
 
@@ -58,8 +59,11 @@ struct PDFExtractorTests {
         #expect(exact == items.count, "not found verbatim: \(missing)")
     }
 
+    /// (pypdf's r5-/r6-user-password.pdf open without a password in poppler and pdftotext,
+    /// so they are not used here.)
     @Test("encrypted PDFs throw .encrypted", arguments: [
-        "pypdf/resources/encryption/r6-user-password.pdf",
+        "pypdf/resources/encryption/r4-user-password.pdf",
+        "pypdf/resources/encryption/r6-both-passwords.pdf",
         "pypdf/resources/encrypted-file.pdf",
         "pikepdf/tests/resources/graph-encrypted.pdf",
     ])
@@ -129,6 +133,22 @@ struct PDFExtractorTests {
         let fromBytes = try PDFExtractor().extract(bytes: [UInt8](try Data(contentsOf: url)))
         #expect(fromFile == fromBytes)
         #expect(throws: ExtractionError.self) { try PDFExtractor().extract(bytes: Array("garbage".utf8)) }
+    }
+
+    @Test("several threads extract different PDFs at once")
+    func concurrent() throws {
+        guard let faq = TestCorpus.require(TestCorpus.debianFAQ),
+              let data = TestCorpus.require(TestCorpus.rManuals.appendingPathComponent("R-data.pdf")),
+              let encrypted = TestCorpus.require(TestCorpus.pypdf.appendingPathComponent("encryption/r4-user-password.pdf"))
+        else { return }
+        let files = [faq, data, encrypted, faq, data, encrypted, faq, data]
+        let expected = files.map { try? PDFExtractor().extract(fileAt: $0) }
+        let results = Mutex([ExtractedDocument?](repeating: nil, count: files.count))
+        DispatchQueue.concurrentPerform(iterations: files.count) { index in
+            let document = try? PDFExtractor().extract(fileAt: files[index])
+            results.withLock { $0[index] = document }
+        }
+        #expect(results.withLock { $0 } == expected)
     }
 
     /// Runs over every PDF of the pdf-oddities corpus: each must finish with a document or a

@@ -74,11 +74,17 @@ enum TestText {
     /// The whole text of some sections: headings, blocks, and for tables both the rendered
     /// rows (`rowTexts`) and the plain cells joined by spaces (how a tag-stripping extractor
     /// reads a row).
-    static func text(of sections: [Section]) -> String {
+    /// With `listMarkers: false`, list items read without their "- "/"1. " markers, as a
+    /// tag-stripping extractor sees them.
+    static func text(of sections: [Section], listMarkers: Bool = true) -> String {
         var parts: [String] = []
         for section in sections {
             if let heading = section.path.last { parts.append(heading) }
             for block in section.blocks {
+                if !listMarkers, case .listItem(let item) = block {
+                    parts.append(String(item.drop { $0 != " " }.dropFirst()))
+                    continue
+                }
                 parts.append(block.text)
                 if case .table(let table) = block {
                     if let caption = table.caption { parts.append(caption) }

@@ -1,5 +1,6 @@
 import Foundation
 import RagInference
+import RagTesting
 import Testing
 
 /// SmolLM2-135M-Instruct, in-process, answering from a short context.

@@ -1,5 +1,6 @@
 import Foundation
 import RagInference
+import RagTesting
 import Testing
 
 /// The converted all-MiniLM-L6-v2 reproduces the reference implementation (Hugging Face

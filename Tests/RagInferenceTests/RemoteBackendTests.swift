@@ -1,84 +1,17 @@
 import Foundation
-import Hummingbird
-import HummingbirdTesting
-import NIOCore
 import RagInference
+import RagTesting
 import Testing
 
 /// The OpenAI-compatible backend against a real HTTP server on loopback.
 ///
-/// The server is a minimal OpenAI-compatible endpoint (as vLLM, llama-server or Ollama expose)
-/// whose answers come from the real in-process models, so what crosses the wire is real model
-/// output in the real wire format: JSON for embeddings, server-sent events for chat.
+/// The server (RagTesting's `OpenAICompatibleTestServer`) speaks the wire format of vLLM,
+/// llama-server and Ollama, with answers from the real in-process models.
 @Suite(.serialized) struct RemoteBackendTests {
-    struct EmbeddingsRequest: Decodable { var model: String; var input: [String] }
-    struct ChatRequest: Decodable {
-        struct Message: Decodable { var role: String; var content: String }
-        var model: String
-        var messages: [Message]
-        var stream: Bool?
-        var max_tokens: Int?
-    }
-
-    /// Starts the server on an ephemeral loopback port, runs `body` with its base URL, stops it.
     static func withServer(apiKey: String? = nil, _ body: @Sendable (String) async throws -> Void) async throws {
-        let embedder = try TestModels.embedder.get()
-        let chat = try TestModels.chat.get()
-        let router = Router()
-        router.middlewares.add(BearerCheck(apiKey: apiKey))
-        router.post("/v1/embeddings") { request, context -> Response in
-            let body = try await request.decode(as: EmbeddingsRequest.self, context: context)
-            let vectors = try await embedder.embed(body.input).vectors
-            let data = vectors.enumerated().map { ["object": "embedding", "index": $0.offset, "embedding": $0.element] as [String: Any] }
-            let json = try JSONSerialization.data(withJSONObject: ["object": "list", "data": data, "model": body.model])
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: json)))
-        }
-        router.post("/v1/chat/completions") { request, context -> Response in
-            let body = try await request.decode(as: ChatRequest.self, context: context)
-            let messages = body.messages.map { ChatMessage(ChatMessage.Role(rawValue: $0.role) ?? .user, $0.content) }
-            let events = chat.stream(messages, options: GenerationOptions(maxTokens: body.max_tokens ?? 64))
-            let stream = AsyncStream<ByteBuffer> { continuation in
-                let task = Task {
-                    func send(_ object: [String: Any]) {
-                        let json = try! JSONSerialization.data(withJSONObject: object)
-                        continuation.yield(ByteBuffer(string: "data: " + String(decoding: json, as: UTF8.self) + "\n\n"))
-                    }
-                    do {
-                        for try await event in events {
-                            switch event {
-                            case .text(let text):
-                                send(["object": "chat.completion.chunk", "choices": [["index": 0, "delta": ["content": text]]]])
-                            case .finished(let stats):
-                                send(["object": "chat.completion.chunk",
-                                      "choices": [["index": 0, "delta": [:] as [String: Any],
-                                                   "finish_reason": stats.finishReason == .tokenLimit ? "length" : "stop"]]])
-                                send(["object": "chat.completion.chunk", "choices": [] as [Any],
-                                      "usage": ["prompt_tokens": stats.promptTokens, "completion_tokens": stats.generatedTokens]])
-                            }
-                        }
-                    } catch {}
-                    continuation.yield(ByteBuffer(string: "data: [DONE]\n\n"))
-                    continuation.finish()
-                }
-                continuation.onTermination = { _ in task.cancel() }
-            }
-            return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: .init(asyncSequence: stream))
-        }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await app.test(.live) { client in
-            try await body("http://127.0.0.1:\(client.port!)")
-        }
-    }
-
-    struct BearerCheck: RouterMiddleware {
-        let apiKey: String?
-        func handle(_ request: Request, context: BasicRequestContext,
-                    next: (Request, BasicRequestContext) async throws -> Response) async throws -> Response {
-            if let apiKey, request.headers[.authorization] != "Bearer \(apiKey)" {
-                return Response(status: .unauthorized)
-            }
-            return try await next(request, context)
-        }
+        let server = OpenAICompatibleTestServer(
+            chat: try TestModels.chat.get(), embedder: try TestModels.embedder.get(), apiKey: apiKey)
+        try await server.run(body)
     }
 
     @Test func embeddingsMatchTheInProcessModel() async throws {

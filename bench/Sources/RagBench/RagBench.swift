@@ -15,6 +15,12 @@ struct RagBench: AsyncParsableCommand {
     @Option(help: "Repetitions of each measurement (the best is kept).")
     var repeats = 3
 
+    @Option(help: "Which benchmarks: inference, ingest (comma-separated).")
+    var only = "inference,ingest"
+
+    @Option(help: "Ingest only the first N SQLite HTML pages (default: all 766).")
+    var htmlPages: Int?
+
     @Option(help: "Write the figures as JSON to this file.")
     var json: String = "bench/results/inference.json"
 
@@ -26,11 +32,17 @@ struct RagBench: AsyncParsableCommand {
         report.machine = machineDescription()
         print("ragd-bench  \(report.machine)  threads=\(threads)  repeats=\(repeats) (best kept)\n")
 
-        let inference = InferenceBench(
-            embeddingPath: cache + "/models/all-MiniLM-L6-v2.f16.gguf",
-            chatPath: cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf",
-            threads: threads, repeats: repeats)
-        report.rows += try await inference.run()
+        let parts = Set(only.split(separator: ",").map(String.init))
+        if parts.contains("inference") {
+            let inference = InferenceBench(
+                embeddingPath: cache + "/models/all-MiniLM-L6-v2.f16.gguf",
+                chatPath: cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf",
+                threads: threads, repeats: repeats)
+            report.rows += try await inference.run()
+        }
+        if parts.contains("ingest") {
+            report.rows += try await IngestBench(cache: cache, threads: threads, htmlLimit: htmlPages).run()
+        }
 
         report.print()
         try report.write(to: json)

@@ -1,31 +1,35 @@
 import Foundation
 import RagInference
 
-/// The real models `make setup` installs, loaded once per test process and shared by the tests.
+/// The real models `make setup` installs, loaded once per test process and shared by tests.
 ///
 /// Fixtures, not fakes: a missing file fails with the command that fetches it.
-enum TestModels {
-    static let cache = ProcessInfo.processInfo.environment["RAGD_CACHE"]
+public enum TestModels {
+    public static let cache = ProcessInfo.processInfo.environment["RAGD_CACHE"]
         ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/ragd")
-    static let embeddingPath = cache + "/models/all-MiniLM-L6-v2.f16.gguf"
-    static let chatPath = cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+    public static let embeddingPath = cache + "/models/all-MiniLM-L6-v2.f16.gguf"
+    public static let chatPath = cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+    public static let vectorExtension = cache + "/lib/vec0.so"
+    public static let corpus = cache + "/corpus"
+    public static let sqliteDocs = corpus + "/sqlite3-doc/usr/share/doc/sqlite3"
+    public static let debianFAQ = corpus + "/debian-faq/usr/share/doc/debian/FAQ/debian-faq.en.pdf"
 
     /// The shared folder beside the repository (`../shared`), or `$RAGD_SHARED`.
-    static let sharedFolder: URL = {
+    public static let sharedFolder: URL = {
         if let path = ProcessInfo.processInfo.environment["RAGD_SHARED"] { return URL(fileURLWithPath: path) }
         return URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("shared")
     }()
 
-    static let embedder: Result<LlamaEmbeddingModel, InferenceError> = {
+    public static let embedder: Result<LlamaEmbeddingModel, InferenceError> = {
         LlamaBackend.initialize(logLevel: .errors)
         return Result { () throws(InferenceError) in
             try LlamaEmbeddingModel(configuration: LlamaEmbeddingConfiguration(modelPath: embeddingPath, threads: 2))
         }
     }()
 
-    static let chat: Result<LlamaChatModel, InferenceError> = {
+    public static let chat: Result<LlamaChatModel, InferenceError> = {
         LlamaBackend.initialize(logLevel: .errors)
         return Result { () throws(InferenceError) in
             try LlamaChatModel(configuration: LlamaChatConfiguration(modelPath: chatPath, contextLength: 2048, threads: 2))

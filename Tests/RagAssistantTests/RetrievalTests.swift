@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+import RagAssistant
+import RagStore
+import RagTesting
+import Testing
+
+/// Hybrid retrieval over a real ingested corpus (SQLite docs and the Debian FAQ PDF).
+@Suite struct RetrievalTests {
+    func retriever() async throws -> Retriever {
+        Retriever(store: try await SharedCorpus.shared.store(), embedder: try TestModels.embedder.get())
+    }
+
+    @Test func aKnownQuestionRetrievesItsKnownChunk() async throws {
+        let (_, hits) = try await retriever().retrieve(
+            "What's the largest number of tables SQLite will let me combine in a single join?", access: .unrestricted)
+        let top3 = hits.prefix(3)
+        #expect(top3.contains { $0.documentPath.hasSuffix("limits.html") && $0.text.contains("more than 64 tables") },
+                "top hits: \(top3.map { $0.text.prefix(80) })")
+    }
+
+    @Test func aPDFQuestionRetrievesItsPage() async throws {
+        let (_, hits) = try await retriever().retrieve("Who founded the Debian project, and where does the name come from?",
+                                                       access: .unrestricted)
+        let hit = try #require(hits.prefix(5).first { $0.text.contains("Debra and Ian Murdock") })
+        #expect(hit.pageStart! <= 11 && 11 <= hit.pageEnd!)
+    }
+
+    @Test func eachMethodRanksAndHybridFusesBoth() async throws {
+        let r = try await retriever()
+        let question = "How do I make a table reject values of the wrong type?"
+        for method in SearchMethod.allCases {
+            let (_, hits) = try await r.retrieve(question, method: method, access: .unrestricted)
+            #expect(!hits.isEmpty, "\(method) found nothing")
+            switch method {
+            case .bm25: #expect(hits.allSatisfy { $0.bm25Rank != nil && $0.vectorRank == nil })
+            case .vector: #expect(hits.allSatisfy { $0.vectorRank != nil && $0.bm25Rank == nil })
+            case .hybrid: #expect(hits.contains { $0.bm25Rank != nil && $0.vectorRank != nil })
+            }
+            #expect(hits.allSatisfy { $0.similarity != nil }, "every hit carries its similarity")
+        }
+    }
+
+    @Test func userTextNeverBreaksTheFullTextQuery() async throws {
+        let r = try await retriever()
+        for nasty in ["\"unbalanced", "NEAR(a b", "col:value OR -x *", "a AND (b OR", "^start", "'); DROP TABLE chunk;--", ""] {
+            _ = try await r.retrieve(nasty, method: .bm25, access: .unrestricted)
+        }
+        #expect(FullTextQuery.match("what is the WAL?") == "\"wal\"")
+        #expect(FullTextQuery.match("?? !!") == nil)
+    }
+
+    @Test func nearDuplicatesAreDropped() async throws {
+        let (_, hits) = try await retriever().retrieve("write-ahead log checkpoint", access: .unrestricted)
+        for (i, a) in hits.enumerated() {
+            for b in hits[(i + 1)...] { #expect(a.text != b.text) }
+        }
+    }
+
+    @Test func restrictedDocumentsNeverLeaveTheDatabase() async throws {
+        let store = try await SharedCorpus.shared.store()
+        let embedder = try TestModels.embedder.get()
+        // Make a private copy of the store so the shared one stays as it is.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ragd-acl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("acl.sqlite").path
+        try await store.writer.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) }
+        let copy = try RagStore(configuration: StoreConfiguration(
+            path: path, vectorExtensionPath: TestModels.vectorExtension,
+            embeddingDimensions: embedder.dimensions, embeddingModel: embedder.identifier))
+        try await copy.writer.write { db in
+            try db.execute(sql: "UPDATE document SET groups = '[\"legal\"]' WHERE path LIKE '%limits.html'")
+        }
+        let retriever = Retriever(store: copy, embedder: embedder)
+        let question = "What's the largest number of tables SQLite will let me combine in a single join?"
+        for method in SearchMethod.allCases {
+            let (_, outsider) = try await retriever.retrieve(question, method: method, access: .groups(["engineering"]))
+            #expect(!outsider.contains { $0.documentPath.hasSuffix("limits.html") }, "\(method) leaked a restricted chunk")
+            let (_, insider) = try await retriever.retrieve(question, method: method, access: .groups(["legal"]))
+            #expect(insider.contains { $0.documentPath.hasSuffix("limits.html") }, "\(method) hid a permitted chunk")
+        }
+    }
+}

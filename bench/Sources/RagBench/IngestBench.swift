@@ -1,0 +1,87 @@
+import Foundation
+import GRDB
+import RagIngest
+import RagInference
+import RagStore
+
+/// Ingestion of real documents end to end, against the raw embedding engine on the same chunks.
+struct IngestBench {
+    let cache: String
+    let threads: Int
+    /// Ingest only this many HTML pages (nil: all 766) — for a quick run.
+    let htmlLimit: Int?
+
+    var sqliteDocs: String { cache + "/corpus/sqlite3-doc/usr/share/doc/sqlite3" }
+    var pdfs: [String] {
+        let r = cache + "/corpus/r-doc-pdf/usr/share/R/doc/manual/"
+        return ["R-intro.pdf", "R-data.pdf", "R-admin.pdf", "R-lang.pdf", "R-FAQ.pdf"].map { r + $0 }
+            + [cache + "/corpus/debian-faq/usr/share/doc/debian/FAQ/debian-faq.en.pdf"]
+    }
+
+    func run() async throws -> [Row] {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ragd-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var htmlRoot = sqliteDocs
+        if let htmlLimit {
+            // A subset: the first N pages, copied so the source holds only them.
+            htmlRoot = folder.appendingPathComponent("html").path
+            try FileManager.default.createDirectory(atPath: htmlRoot, withIntermediateDirectories: true)
+            let pages = try FileManager.default.contentsOfDirectory(atPath: sqliteDocs).filter { $0.hasSuffix(".html") }.sorted()
+            for page in pages.prefix(htmlLimit) {
+                try FileManager.default.copyItem(atPath: sqliteDocs + "/" + page, toPath: htmlRoot + "/" + page)
+            }
+        }
+        let embedder = try LlamaEmbeddingModel(configuration: .init(
+            modelPath: cache + "/models/all-MiniLM-L6-v2.f16.gguf", threads: threads))
+        let store = try RagStore(configuration: StoreConfiguration(
+            path: folder.appendingPathComponent("bench.sqlite").path, vectorExtensionPath: cache + "/lib/vec0.so",
+            embeddingDimensions: embedder.dimensions, embeddingModel: embedder.identifier))
+        let pipeline = IngestPipeline(store: store, embedder: embedder)
+
+        var rows: [Row] = []
+        var totalChunks = 0
+        var totalSeconds = 0.0
+        var stages = (extract: 0.0, chunk: 0.0, embed: 0.0, store: 0.0)
+        for (label, paths) in [("HTML (sqlite3-doc)", [htmlRoot]), ("PDF (R manuals + Debian FAQ)", pdfs)] {
+            print("ingesting \(label)...")
+            let s = try await pipeline.ingest(paths: paths)
+            let units = label.hasPrefix("HTML") ? Double(s.files) : Double(s.pages)
+            rows.append(Row(name: "ingest \(label): \(label.hasPrefix("HTML") ? "pages" : "PDF pages")/s",
+                            unit: "pages/s", ragd: units / s.seconds, raw: nil))
+            rows.append(Row(name: "ingest \(label): chunks/s (\(s.chunks) chunks, \(s.files) files)",
+                            unit: "chunks/s", ragd: Double(s.chunks) / s.seconds, raw: nil))
+            totalChunks += s.chunks
+            totalSeconds += s.seconds
+            stages.extract += s.extractSeconds
+            stages.chunk += s.chunkSeconds
+            stages.embed += s.embedSeconds
+            stages.store += s.storeSeconds
+            if !s.failed.isEmpty { print("  failed: \(s.failed.map { "\($0.path): \($0.reason)" })") }
+        }
+        for (name, seconds) in [("extract", stages.extract), ("chunk", stages.chunk), ("embed", stages.embed), ("store", stages.store)] {
+            rows.append(Row(name: "  share of wall time: \(name)", unit: "%", ragd: 100 * seconds / totalSeconds, raw: nil))
+        }
+        rows.append(Row(name: "  extract + chunk + store (stages overlap embed)", unit: "%",
+                        ragd: 100 * (stages.extract + stages.chunk + stages.store) / totalSeconds, raw: nil))
+
+        // The raw engine on exactly the stored chunks' embedding texts.
+        let texts = try await store.writer.read { db in
+            try String.fetchAll(db, sql: "SELECT section_path || char(10) || text FROM chunk ORDER BY id")
+        }
+        let raw = try RawEmbedder(path: cache + "/models/all-MiniLM-L6-v2.f16.gguf", threads: threads, budget: 512)
+        let start = ContinuousClock.now
+        try raw.embed(texts, budget: 512)
+        let rawSeconds = (ContinuousClock.now - start).seconds
+        rows.append(Row(name: "ingest end-to-end vs raw embedding of the same chunks", unit: "chunks/s",
+                        ragd: Double(totalChunks) / totalSeconds, raw: Double(texts.count) / rawSeconds))
+        return rows
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) / 1e18
+    }
+}
