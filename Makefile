@@ -25,9 +25,12 @@ setup:
 build: setup
 	swift build -c release --product ragd
 
+SAMPLE_CORPUS := $(shell sed -e '/^\#/d' -e '/^$$/d' -e 's|^|$(RAGD_CACHE)/corpus/|' corpus/sample.txt)
+
 run: build
 	@mkdir -p $(dir $(RAGD_DB))
-	.build/release/ragd doctor --db $(RAGD_DB)
+	-.build/release/ragd ingest --db $(RAGD_DB) $(SAMPLE_CORPUS)
+	.build/release/ragd ask --db $(RAGD_DB)
 
 test: setup
 	swift build --build-tests

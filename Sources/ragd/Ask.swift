@@ -11,12 +11,14 @@ struct Ask: AsyncParsableCommand {
             The answer streams as it is generated and cites its sources as [n]. Each citation is \
             then checked against its source; an answer that fails is replaced by quoted sentences \
             from the sources. The last lines say which path produced the answer and why.
+
+            Without a question, ragd asks for one question per line until end of input (Ctrl-D).
             """)
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The question.")
-    var question: String
+    @Argument(help: "The question (omit it to ask several, one per line).")
+    var question: String?
 
     @Flag(help: "Print the final answer as one JSON object instead of streaming text.")
     var json = false
@@ -24,6 +26,26 @@ struct Ask: AsyncParsableCommand {
     func run() async throws {
         let app = try AppContext(global)
         let assistant = try app.assistant()
+        if let question {
+            try await answer(question, with: assistant)
+            return
+        }
+        let documents = try app.store.documents().count
+        print("ragd: \(documents) documents in \(app.configuration.database). Ask a question (Ctrl-D to quit).")
+        while true {
+            print("\n> ", terminator: "")
+            guard let line = readLine() else { print(); return }
+            let question = line.trimmingCharacters(in: .whitespaces)
+            guard !question.isEmpty else { continue }
+            do {
+                try await answer(question, with: assistant)
+            } catch {
+                print("error: \(error)")
+            }
+        }
+    }
+
+    func answer(_ question: String, with assistant: Assistant) async throws {
         var final: Answer?
         var out = FileHandle.standardOutput
         for try await event in assistant.answer(question, access: .unrestricted) {
