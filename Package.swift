@@ -93,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "ragd",
             dependencies: [
-                "RagInference", "RagStore", "RagIngest", "RagAssistant",
+                "RagCore", "RagInference", "RagStore", "RagIngest", "RagAssistant",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -105,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "RagBench",
             dependencies: [
-                "RagInference", "CLlama", "RagStore", "RagIngest",
+                "RagCore", "RagInference", "CLlama", "RagStore", "RagIngest",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -1,4 +1,5 @@
 import Foundation
+import RagCore
 import RagInference
 import RagStore
 
@@ -64,7 +65,7 @@ public struct Assistant: Sendable {
         let clock = ContinuousClock()
         let started = clock.now
         let (questionVector, hits) = try await retriever.retrieve(question, method: method, access: access)
-        let retrievalMs = (clock.now - started).ms
+        let retrievalMs = (clock.now - started).milliseconds
         let sources = hits.enumerated().map { Source(number: $0.offset + 1, hit: $0.element) }
         let confidence = sources.map(\.similarity).max() ?? 0
         emit(.sources(sources))
@@ -77,7 +78,7 @@ public struct Assistant: Sendable {
             confidence: confidence)
         func finished(_ a: Answer) -> Answer {
             var a = a
-            a.totalMilliseconds = (clock.now - started).ms
+            a.totalMilliseconds = (clock.now - started).milliseconds
             return a
         }
 
@@ -148,7 +149,7 @@ public struct Assistant: Sendable {
             switch event {
             case .text(let piece):
                 if answer.timeToFirstTokenMilliseconds == nil {
-                    answer.timeToFirstTokenMilliseconds = (ContinuousClock.now - started).ms
+                    answer.timeToFirstTokenMilliseconds = (ContinuousClock.now - started).milliseconds
                 }
                 text += piece
                 emit(.text(piece))
@@ -172,12 +173,5 @@ extension Source {
             path: hit.documentPath, format: hit.documentFormat, sectionPath: hit.sectionPath, anchor: hit.anchor,
             pageStart: hit.pageStart, pageEnd: hit.pageEnd, text: hit.text, similarity: hit.similarity ?? 0,
             fusedScore: hit.fusedScore)
-    }
-}
-
-extension Duration {
-    var ms: Double {
-        let (s, atto) = components
-        return Double(s) * 1000 + Double(atto) / 1e15
     }
 }

@@ -1,5 +1,6 @@
 import CLlama
 import Foundation
+import RagCore
 
 /// Settings for `LlamaChatModel`.
 public struct LlamaChatConfiguration: Sendable {
@@ -239,13 +240,5 @@ public actor LlamaChatModel: ChatModel {
             llama_sampler_chain_add(chain, llama_sampler_init_dist(options.seed))
         }
         return chain
-    }
-}
-
-extension Duration {
-    /// The duration in milliseconds, as a Double.
-    var milliseconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }
 }

@@ -20,7 +20,7 @@ public struct LlamaEmbeddingConfiguration: Sendable {
     public var maxSequencesPerBatch: Int
 
     public init(modelPath: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                batchTokenBudget: Int = 512, maxSequencesPerBatch: Int = 64) {
+                batchTokenBudget: Int = 256, maxSequencesPerBatch: Int = 64) {
         self.modelPath = modelPath
         self.threads = threads
         self.batchTokenBudget = batchTokenBudget

@@ -229,10 +229,3 @@ public struct IngestPipeline: Sendable {
         }
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
-    }
-}

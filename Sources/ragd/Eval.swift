@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RagAssistant
+import RagCore
 import RagStore
 
 /// `ragd eval FILE.jsonl`: retrieval and answer quality on a question set, three methods side by side.
@@ -34,6 +35,11 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Methods to run, comma-separated (bm25, vector, hybrid).")
     var methods = "bm25,vector,hybrid"
 
+    @Option(help: ArgumentHelp(
+        "Write every answer with its verification to this JSON-lines file, to read what the regex rejects.",
+        valueName: "path"))
+    var details: String?
+
     struct MethodResult: Encodable {
         var hit_at_1 = 0.0, hit_at_3 = 0.0, hit_at_5 = 0.0, mrr = 0.0
         var answer_accuracy: Double?
@@ -57,6 +63,7 @@ struct Eval: AsyncParsableCommand {
         for d in documents { if let h = d.contentSHA256 { byHash[h, default: []].append(d.path) } }
         let hashOfPath = Dictionary(documents.compactMap { d in d.contentSHA256.map { (d.path, $0) } }, uniquingKeysWith: { a, _ in a })
 
+        var detailLines: [String] = []
         var results: [String: MethodResult] = [:]
         var routes: [String: Int] = [:]
         for name in methods.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
@@ -69,7 +76,7 @@ struct Eval: AsyncParsableCommand {
                 let clock = ContinuousClock()
                 let t0 = clock.now
                 let (_, hits) = try await retriever.retrieve(item.question, method: method, access: .unrestricted)
-                retrievalMs.append((clock.now - t0).ms)
+                retrievalMs.append((clock.now - t0).milliseconds)
                 let rank = hits.prefix(5).firstIndex { hit in
                     isGold(path: hit.documentPath, item: item, byHash: byHash, hashOfPath: hashOfPath)
                         && (item.page == nil || ((hit.pageStart ?? -1)...(hit.pageEnd ?? -1)).contains(item.page!))
@@ -91,6 +98,18 @@ struct Eval: AsyncParsableCommand {
                     if ok { correct += 1; formatHits[item.format]!.correct += 1 }
                     if item.accepts(answer.rejectedText ?? answer.text) { correctRaw += 1 }
                     if answer.path == .notFound { notFound += 1 }
+                    if details != nil {
+                        struct Detail: Encodable {
+                            var id: String, method: String, correct: Bool, generatedCorrect: Bool, goldRank: Int?
+                            var answer: Answer
+                        }
+                        let detail = Detail(id: item.id, method: method.rawValue, correct: ok,
+                                            generatedCorrect: item.accepts(answer.rejectedText ?? answer.text),
+                                            goldRank: rank.map { $0 + 1 }, answer: answer)
+                        let encoder = JSONEncoder()
+                        encoder.outputFormatting = [.sortedKeys]
+                        detailLines.append(String(decoding: try encoder.encode(detail), as: UTF8.self))
+                    }
                     routes["\(method.rawValue).\(answer.path.rawValue)", default: 0] += 1
                     if method == .hybrid { routes["route.\(answer.route.target.rawValue)", default: 0] += 1 }
                 }
@@ -117,6 +136,9 @@ struct Eval: AsyncParsableCommand {
             results[method.rawValue] = r
         }
         if !json { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if let details {
+            try (detailLines.joined(separator: "\n") + "\n").write(toFile: details, atomically: true, encoding: .utf8)
+        }
 
         if json {
             struct Output: Encodable { var questions: Int; var methods: [String: MethodResult]; var routes: [String: Int] }
@@ -149,12 +171,5 @@ struct Eval: AsyncParsableCommand {
         if path.hasSuffix("/" + item.source) || path == item.source { return true }
         guard let hash = hashOfPath[path] else { return false }
         return byHash[hash, default: []].contains { $0.hasSuffix("/" + item.source) }
-    }
-}
-
-extension Duration {
-    var ms: Double {
-        let (s, atto) = components
-        return Double(s) * 1000 + Double(atto) / 1e15
     }
 }

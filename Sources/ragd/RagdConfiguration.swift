@@ -65,7 +65,7 @@ struct RagdConfiguration: Codable, Equatable {
                 embedding: cache + "/models/all-MiniLM-L6-v2.f16.gguf",
                 threads: ProcessInfo.processInfo.activeProcessorCount,
                 chatContext: 4096,
-                embeddingBatchTokens: 512),
+                embeddingBatchTokens: 256),
             largeModel: nil,
             routing: RoutingPolicy())
     }

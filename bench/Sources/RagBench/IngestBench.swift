@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import RagCore
 import RagIngest
 import RagInference
 import RagStore
@@ -76,12 +77,5 @@ struct IngestBench {
         rows.append(Row(name: "ingest end-to-end vs raw embedding of the same chunks", unit: "chunks/s",
                         ragd: Double(totalChunks) / totalSeconds, raw: Double(texts.count) / rawSeconds))
         return rows
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
     }
 }
