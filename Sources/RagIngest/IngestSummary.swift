@@ -1,8 +1,8 @@
 import Foundation
 
 /// What one ingest run did, file by file, for the terminal, `--json` and the admin pages.
-public struct IngestSummary: Sendable, Codable, Equatable {
-    public struct Failure: Sendable, Codable, Equatable {
+public struct IngestSummary: Sendable, Encodable, Equatable {
+    public struct Failure: Sendable, Encodable, Equatable {
         public var path: String
         /// "encrypted", "corrupt", "unsupported", "unreadable", "timeout", "empty", "error".
         public var code: String
@@ -64,24 +64,6 @@ public struct IngestSummary: Sendable, Codable, Equatable {
         try c.encode(chunkSeconds, forKey: .chunkSeconds)
         try c.encode(embedSeconds, forKey: .embedSeconds)
         try c.encode(storeSeconds, forKey: .storeSeconds)
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        new = try c.decode(Int.self, forKey: .new)
-        unchanged = try c.decode(Int.self, forKey: .unchanged)
-        updated = try c.decode(Int.self, forKey: .updated)
-        removed = try c.decode(Int.self, forKey: .removed)
-        failed = try c.decode([Failure].self, forKey: .failed)
-        skipped = try c.decode([Failure].self, forKey: .skipped)
-        pages = try c.decode(Int.self, forKey: .pages)
-        chunks = try c.decode(Int.self, forKey: .chunks)
-        truncatedChunks = try c.decode(Int.self, forKey: .truncatedChunks)
-        seconds = try c.decode(Double.self, forKey: .seconds)
-        extractSeconds = try c.decode(Double.self, forKey: .extractSeconds)
-        chunkSeconds = try c.decode(Double.self, forKey: .chunkSeconds)
-        embedSeconds = try c.decode(Double.self, forKey: .embedSeconds)
-        storeSeconds = try c.decode(Double.self, forKey: .storeSeconds)
     }
 }
 
