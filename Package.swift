@@ -37,6 +37,11 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // C libraries, each imported by exactly one target.
@@ -86,6 +91,23 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // The daemon's HTTP side: web form, admin pages, JSON and OpenAI-compatible APIs,
+        // accounts, sessions and metrics. It queues ingest jobs in RagStore, never runs them.
+        .target(
+            name: "RagServer",
+            dependencies: [
+                "RagCore", "RagStore", "RagAssistant", "RagInference",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -93,8 +115,10 @@ let package = Package(
         .executableTarget(
             name: "ragd",
             dependencies: [
-                "RagCore", "RagInference", "RagStore", "RagIngest", "RagAssistant",
+                "RagCore", "RagInference", "RagStore", "RagIngest", "RagAssistant", "RagServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -117,7 +141,7 @@ let package = Package(
         .target(
             name: "RagTesting",
             dependencies: [
-                "RagInference", "RagStore", "RagIngest",
+                "RagInference", "RagStore", "RagIngest", "RagAssistant", "RagServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
@@ -127,6 +151,15 @@ let package = Package(
         .testTarget(
             name: "RagAssistantTests",
             dependencies: ["RagAssistant", "RagStore", "RagInference", "RagTesting"],
+            linkerSettings: llamaRpath
+        ),
+        .testTarget(
+            name: "RagServerTests",
+            dependencies: [
+                "RagServer", "RagStore", "RagIngest", "RagAssistant", "RagInference", "RagTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             linkerSettings: llamaRpath
         ),
         .testTarget(name: "RagChunkingTests", dependencies: ["RagChunking", "RagCore"]),

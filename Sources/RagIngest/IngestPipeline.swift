@@ -54,25 +54,73 @@ public struct IngestPipeline: Sendable {
 
     /// Ingests every document below `paths` (files or folders); documents of these sources
     /// whose files are gone are removed.
-    /// - Parameter progress: called after each file, on the ingest task.
+    /// - Parameters:
+    ///   - progress: called after each file, on the ingest task.
+    ///   - shouldStop: asked between files; when it (or task cancellation) says stop, the file
+    ///     in hand is finished and stored, the rest is left for the next run, nothing is removed,
+    ///     and the summary says `stopped`.
     /// - Throws: `IngestError` for a path that does not exist (before anything is written);
     ///   per-file problems are in the summary instead.
-    public func ingest(paths: [String], progress: @Sendable (IngestProgress) -> Void = { _ in }) async throws
-        -> IngestSummary
+    public func ingest(paths: [String], progress: @Sendable (IngestProgress) -> Void = { _ in },
+                       shouldStop: @Sendable () -> Bool = { false }) async throws -> IngestSummary
     {
-        let clock = ContinuousClock()
-        let started = clock.now
         let roots = try FileDiscovery.roots(paths)
-        var summary = IngestSummary()
-        let total = roots.reduce(0) { $0 + $1.files.count }
         var sources: [(SourceRecord, Set<String>)] = []
         for root in roots {
             let source = try store.source(root: root.path)
             sources.append((source, Set(root.files)))
         }
-
-        let channel = AsyncChannel<Prepared>()
         let work = zip(roots, sources).flatMap { root, source in root.files.map { ($0, source.0.id!) } }
+        return try await run(work, completing: sources, progress: progress, shouldStop: shouldStop)
+    }
+
+    /// Re-ingests the sources already in the database (all of them, or one), from their folders.
+    /// A source folder that has disappeared is reported as failed and keeps its documents.
+    public func ingest(sources records: [SourceRecord], progress: @Sendable (IngestProgress) -> Void = { _ in },
+                       shouldStop: @Sendable () -> Bool = { false }) async throws -> IngestSummary
+    {
+        var sources: [(SourceRecord, Set<String>)] = []
+        var work: [(String, Int64)] = []
+        var missing: [IngestSummary.Failure] = []
+        for source in records {
+            guard let root = try? FileDiscovery.roots([source.root]).first else {
+                missing.append(.init(path: source.root, code: "missing",
+                                     reason: "missing: the source folder \(source.root) cannot be read; its documents are kept"))
+                continue
+            }
+            sources.append((source, Set(root.files)))
+            work += root.files.map { ($0, source.id!) }
+        }
+        var summary = try await run(work, completing: sources, progress: progress, shouldStop: shouldStop)
+        summary.failed += missing
+        return summary
+    }
+
+    /// Re-ingests one stored document from its file (removed if the file is gone).
+    public func ingest(document: DocumentRecord, progress: @Sendable (IngestProgress) -> Void = { _ in })
+        async throws -> IngestSummary
+    {
+        guard FileManager.default.fileExists(atPath: document.path) else {
+            try store.deleteDocument(id: document.id!)
+            var summary = IngestSummary()
+            summary.removed = 1
+            return summary
+        }
+        let sourceId = try document.sourceId ?? store.source(root: document.path).id!
+        return try await run([(document.path, sourceId)], completing: [], progress: progress, shouldStop: { false })
+    }
+
+    /// The shared loop: `work` in order, then (unless stopped) removal of vanished files for
+    /// the sources in `completing`.
+    private func run(_ work: [(String, Int64)], completing sources: [(SourceRecord, Set<String>)],
+                     progress: @Sendable (IngestProgress) -> Void, shouldStop: @Sendable () -> Bool) async throws
+        -> IngestSummary
+    {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var summary = IngestSummary()
+        let total = work.count
+        let channel = AsyncChannel<Prepared>()
         let producer = Task {
             for (path, sourceId) in work {
                 if Task.isCancelled { break }
@@ -84,7 +132,6 @@ public struct IngestPipeline: Sendable {
 
         var done = 0
         for await prepared in channel {
-            try Task.checkCancellation()
             summary.extractSeconds += prepared.extractSeconds
             summary.chunkSeconds += prepared.chunkSeconds
             let outcome = await finish(prepared, summary: &summary)
@@ -92,13 +139,19 @@ public struct IngestPipeline: Sendable {
             progress(IngestProgress(
                 filesDone: done, filesTotal: total, pages: summary.pages, chunks: summary.chunks,
                 elapsedSeconds: (clock.now - started).seconds, currentPath: prepared.path, outcome: outcome))
+            if done < total && (Task.isCancelled || shouldStop()) {
+                summary.stopped = true
+                break
+            }
         }
 
-        for (source, seen) in sources {
-            let gone = try store.removeDocuments(sourceId: source.id!, keeping: seen)
-            for path in gone { logger.info("removed", metadata: ["path": "\(path)"]) }
-            summary.removed += gone.count
-            try store.markIngested(sourceId: source.id!)
+        if !summary.stopped {
+            for (source, seen) in sources {
+                let gone = try store.removeDocuments(sourceId: source.id!, keeping: seen)
+                for path in gone { logger.info("removed", metadata: ["path": "\(path)"]) }
+                summary.removed += gone.count
+                try store.markIngested(sourceId: source.id!)
+            }
         }
         summary.seconds = (clock.now - started).seconds
         return summary
@@ -180,7 +233,10 @@ public struct IngestPipeline: Sendable {
                 vectors.reserveCapacity(chunks.count)
                 for start in stride(from: 0, to: chunks.count, by: embeddingBatchSize) {
                     let batch = chunks[start..<min(start + embeddingBatchSize, chunks.count)]
-                    let result = try await embedder.embed(batch.map(\.embeddingText))
+                    // The file in hand is finished even when the ingest is being cancelled.
+                    let texts = batch.map(\.embeddingText)
+                    let embedder = self.embedder
+                    let result = try await Task { try await embedder.embed(texts) }.value
                     vectors += result.vectors
                     summary.truncatedChunks += result.truncatedCount
                 }

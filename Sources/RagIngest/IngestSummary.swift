@@ -25,6 +25,9 @@ public struct IngestSummary: Sendable, Encodable, Equatable {
     public var chunks = 0
     /// Chunks whose text the embedding model had to cut (should stay 0: the chunker sizes them).
     public var truncatedChunks = 0
+    /// The run stopped early (cancelled or shutting down): files not reached are untouched,
+    /// and nothing was removed.
+    public var stopped = false
     /// Wall-clock seconds, and the seconds spent in each stage (stages overlap, so they can
     /// add up to more than the wall clock).
     public var seconds = 0.0
@@ -39,7 +42,7 @@ public struct IngestSummary: Sendable, Encodable, Equatable {
     public var files: Int { new + unchanged + updated + failed.count + skipped.count }
 
     enum CodingKeys: String, CodingKey {
-        case new, unchanged, updated, removed, failed, skipped, pages, chunks, seconds, files
+        case new, unchanged, updated, removed, failed, skipped, pages, chunks, seconds, files, stopped
         case truncatedChunks = "truncated_chunks"
         case extractSeconds = "extract_seconds"
         case chunkSeconds = "chunk_seconds"
@@ -64,6 +67,7 @@ public struct IngestSummary: Sendable, Encodable, Equatable {
         try c.encode(chunkSeconds, forKey: .chunkSeconds)
         try c.encode(embedSeconds, forKey: .embedSeconds)
         try c.encode(storeSeconds, forKey: .storeSeconds)
+        try c.encode(stopped, forKey: .stopped)
     }
 }
 

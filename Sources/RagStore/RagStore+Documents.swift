@@ -136,9 +136,13 @@ extension RagStore {
                 document.checkedAt = now
                 try document.update(db)
             } else {
+                // The source's groups apply to failed files too: their rows (and any download) stay restricted.
+                let groups = try sourceId.flatMap {
+                    try String.fetchOne(db, sql: "SELECT groups FROM source WHERE id = ?", arguments: [$0])
+                } ?? "[]"
                 var document = DocumentRecord(
                     id: nil, sourceId: sourceId, path: path, title: nil, author: nil, format: format?.rawValue ?? "unknown",
-                    groups: "[]",
+                    groups: groups,
                     contentSHA256: contentSHA256, sizeBytes: sizeBytes, version: 0, status: status, error: error,
                     pages: nil, pagesWithoutText: 0, chunkCount: 0, createdAt: nil, modifiedAt: nil,
                     ingestedAt: now, checkedAt: now)

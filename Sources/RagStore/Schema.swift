@@ -92,6 +92,86 @@ enum Schema {
                 END;
                 """)
         }
+        migrator.registerMigration("v2: accounts, sessions, API tokens, history, feedback, ingest jobs") { db in
+            try db.execute(sql: """
+                CREATE TABLE user (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    -- bcrypt; NULL for accounts that only sign in through a trusted proxy header.
+                    password_hash TEXT,
+                    role TEXT NOT NULL CHECK (role IN ('employee', 'admin', 'auditor')),
+                    -- JSON array of group names: which restricted sources this user may read.
+                    groups TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(groups)),
+                    disabled INTEGER NOT NULL DEFAULT 0,
+                    created_at TEXT NOT NULL
+                );
+
+                -- A signed-in browser. Only the SHA-256 of the cookie value is stored, so a copy of
+                -- the database does not let anyone sign in.
+                CREATE TABLE session (
+                    token_sha256 TEXT PRIMARY KEY NOT NULL,
+                    user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                    csrf_token TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    expires_at TEXT NOT NULL
+                );
+                CREATE INDEX session_user ON session(user_id);
+
+                -- Bearer tokens for programs (hash only, like sessions).
+                CREATE TABLE api_token (
+                    id INTEGER PRIMARY KEY,
+                    token_sha256 TEXT NOT NULL UNIQUE,
+                    user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    last_used_at TEXT,
+                    revoked INTEGER NOT NULL DEFAULT 0
+                );
+
+                -- A user's own questions and answers, for their history page.
+                CREATE TABLE history (
+                    id INTEGER PRIMARY KEY,
+                    user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                    question TEXT NOT NULL,
+                    answer TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    -- JSON array of the sources shown: document id, title, location, link.
+                    sources TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(sources)),
+                    created_at TEXT NOT NULL
+                );
+                CREATE INDEX history_user ON history(user_id, id);
+
+                CREATE TABLE feedback (
+                    id INTEGER PRIMARY KEY,
+                    history_id INTEGER NOT NULL UNIQUE REFERENCES history(id) ON DELETE CASCADE,
+                    helpful INTEGER NOT NULL,
+                    comment TEXT,
+                    created_at TEXT NOT NULL
+                );
+
+                -- Re-ingest work queued by admins and run by the ingest worker.
+                CREATE TABLE ingest_job (
+                    id INTEGER PRIMARY KEY,
+                    scope TEXT NOT NULL CHECK (scope IN ('all', 'source', 'document')),
+                    source_id INTEGER REFERENCES source(id) ON DELETE SET NULL,
+                    document_id INTEGER REFERENCES document(id) ON DELETE SET NULL,
+                    status TEXT NOT NULL
+                        CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+                    cancel_requested INTEGER NOT NULL DEFAULT 0,
+                    requested_by TEXT NOT NULL,
+                    force INTEGER NOT NULL DEFAULT 0,
+                    files_done INTEGER NOT NULL DEFAULT 0,
+                    files_total INTEGER NOT NULL DEFAULT 0,
+                    chunks INTEGER NOT NULL DEFAULT 0,
+                    current_path TEXT,
+                    message TEXT,
+                    created_at TEXT NOT NULL,
+                    started_at TEXT,
+                    finished_at TEXT
+                );
+                CREATE INDEX ingest_job_status ON ingest_job(status, id);
+                """)
+        }
         return migrator
     }
 }

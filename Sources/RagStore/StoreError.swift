@@ -2,7 +2,7 @@
 ///
 /// Like GRDB's errors, descriptions name the problem but never document text or questions.
 public struct StoreError: Error, CustomStringConvertible, Sendable {
-    public enum Kind: Sendable { case vectorExtension, embeddingMismatch, open }
+    public enum Kind: Sendable { case vectorExtension, embeddingMismatch, open, conflict, notFound, invalid }
     public let kind: Kind
     public let description: String
 

@@ -1,6 +1,7 @@
 import Foundation
 import RagAssistant
 import RagInference
+import RagServer
 import RagStore
 import Yams
 
@@ -48,16 +49,18 @@ struct RagdConfiguration: Codable, Equatable {
     var models: Models
     var largeModel: LargeModel?
     var routing: RoutingPolicy
+    /// `ragd serve`: address, cookies, limits, optional trusted proxy header.
+    var server = ServerConfiguration()
 
     enum CodingKeys: String, CodingKey {
-        case database, models, routing
+        case database, models, routing, server
         case vectorExtension = "vector_extension"
         case largeModel = "large_model"
     }
 
     static func defaults(environment: [String: String]) -> RagdConfiguration {
         let cache = environment["RAGD_CACHE"] ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/ragd")
-        return RagdConfiguration(
+        var configuration = RagdConfiguration(
             database: environment["RAGD_DB"] ?? "data/ragd.sqlite",
             vectorExtension: cache + "/lib/vec0.so",
             models: Models(
@@ -68,6 +71,9 @@ struct RagdConfiguration: Codable, Equatable {
                 embeddingBatchTokens: 256),
             largeModel: nil,
             routing: RoutingPolicy())
+        if let host = environment["RAGD_HOST"] { configuration.server.host = host }
+        if let port = environment["RAGD_PORT"].flatMap(Int.init) { configuration.server.port = port }
+        return configuration
     }
 
     /// Reads `file` over the defaults; a missing key keeps its default.
@@ -98,7 +104,7 @@ struct RagdConfiguration: Codable, Equatable {
             guard let i = node.int, i > 0 else { throw ConfigurationError("\(file): \(key) must be a positive integer.") }
             return i
         }
-        let known = Set(["database", "vector_extension", "models", "large_model", "routing"])
+        let known = Set(["database", "vector_extension", "models", "large_model", "routing", "server"])
         for key in root.keys.compactMap(\.string) where !known.contains(key) {
             throw ConfigurationError("\(file): unknown key '\(key)' (known: \(known.sorted().joined(separator: ", "))).")
         }
@@ -118,6 +124,7 @@ struct RagdConfiguration: Codable, Equatable {
                 url: url, model: model, apiKeyEnvironment: try string(m["api_key_env"], "large_model.api_key_env"),
                 context: try int(m["context"], "large_model.context") ?? 8192)
         }
+        if let m = root["server"]?.mapping { try mergeServer(m, file: file) }
         if let m = root["routing"]?.mapping {
             func double(_ key: String) throws -> Double? {
                 guard let node = m[key] else { return nil }
@@ -135,6 +142,42 @@ struct RagdConfiguration: Codable, Equatable {
             if let v = try double("escalate_below") { routing.escalateBelow = v }
             if let v = try bool("escalate_complex_questions") { routing.escalateComplexQuestions = v }
             if let v = try bool("escalate_on_failed_verification") { routing.escalateOnFailedVerification = v }
+        }
+    }
+
+    private mutating func mergeServer(_ m: Node.Mapping, file: String) throws {
+        func int(_ key: String) throws -> Int? {
+            guard let node = m[key] else { return nil }
+            guard let i = node.int, i > 0 else { throw ConfigurationError("\(file): server.\(key) must be a positive integer.") }
+            return i
+        }
+        func bool(_ key: String) throws -> Bool? {
+            guard let node = m[key] else { return nil }
+            guard let b = node.bool else { throw ConfigurationError("\(file): server.\(key) must be true or false.") }
+            return b
+        }
+        let known = Set(["host", "port", "secure_cookies", "session_hours", "bcrypt_cost", "max_concurrent_answers",
+                         "max_waiting_answers", "questions_per_minute", "trusted_header"])
+        for key in m.keys.compactMap(\.string) where !known.contains(key) {
+            throw ConfigurationError("\(file): unknown key 'server.\(key)' (known: \(known.sorted().joined(separator: ", "))).")
+        }
+        if let v = m["host"]?.string { server.host = v }
+        if let v = try int("port") { server.port = v }
+        if let v = try bool("secure_cookies") { server.secureCookies = v }
+        if let v = try int("session_hours") { server.sessionHours = Double(v) }
+        if let v = try int("bcrypt_cost") {
+            guard (10...16).contains(v) else { throw ConfigurationError("\(file): server.bcrypt_cost must be 10 to 16.") }
+            server.bcryptCost = v
+        }
+        if let v = try int("max_concurrent_answers") { server.maxConcurrentAnswers = v }
+        if let v = try int("max_waiting_answers") { server.maxWaitingAnswers = v }
+        if let v = try int("questions_per_minute") { server.questionsPerMinute = v }
+        if let t = m["trusted_header"]?.mapping {
+            guard let header = t["user_header"]?.string else {
+                throw ConfigurationError("\(file): server.trusted_header needs user_header (e.g. X-Remote-User).")
+            }
+            let proxies = t["trusted_proxies"]?.sequence?.compactMap(\.string) ?? ["127.0.0.1", "::1"]
+            server.trustedHeader = .init(userHeader: header, groupsHeader: t["groups_header"]?.string, trustedProxies: proxies)
         }
     }
 

@@ -1,0 +1,94 @@
+import Foundation
+import Logging
+import RagStore
+import ServiceLifecycle
+import Synchronization
+
+/// The daemon's ingestion worker: claims re-ingest jobs that admins queued in the database
+/// and runs them one at a time, writing progress to the job row after every file.
+///
+/// Cancelling a job (or shutting the daemon down) stops between files: the file in hand is
+/// finished and stored, nothing is removed. A job interrupted by shutdown goes back to the
+/// queue and resumes at the next start; unchanged files then cost only a hash.
+public struct IngestJobWorker: Service {
+    public let pipeline: IngestPipeline
+    public let logger: Logger
+    /// How often the queue is looked at when idle.
+    public var pollInterval: Duration = .seconds(1)
+
+    public init(pipeline: IngestPipeline, logger: Logger = Logger(label: "ragd.ingest.jobs")) {
+        self.pipeline = pipeline
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let store = pipeline.store
+        let requeued = try store.requeueInterruptedJobs()
+        if requeued > 0 { logger.notice("resuming interrupted ingest jobs", metadata: ["jobs": "\(requeued)"]) }
+        let shuttingDown = Mutex(false)
+        try await withGracefulShutdownHandler {
+            while !shuttingDown.withLock({ $0 }) && !Task.isCancelled {
+                if let job = try store.claimNextJob() {
+                    await run(job, shuttingDown: { shuttingDown.withLock { $0 } })
+                } else {
+                    try? await Task.sleep(for: pollInterval)
+                }
+            }
+        } onGracefulShutdown: {
+            shuttingDown.withLock { $0 = true }
+        }
+    }
+
+    /// Runs one claimed job to its end and records the outcome. Never throws: a failing job is
+    /// marked failed with its reason and the worker goes on.
+    func run(_ job: IngestJobRecord, shuttingDown: @escaping @Sendable () -> Bool) async {
+        let store = pipeline.store
+        let id = job.id!
+        logger.info("ingest job started", metadata: ["job": "\(id)", "scope": "\(job.scope.rawValue)"])
+        var pipeline = self.pipeline
+        pipeline.force = job.force
+        let progress: @Sendable (IngestProgress) -> Void = { p in
+            try? store.updateJobProgress(id: id, filesDone: p.filesDone, filesTotal: p.filesTotal, chunks: p.chunks,
+                                         currentPath: p.currentPath)
+        }
+        let stop: @Sendable () -> Bool = { shuttingDown() || ((try? store.isJobCancelRequested(id: id)) ?? false) }
+        do {
+            let summary: IngestSummary
+            switch job.scope {
+            case .all:
+                summary = try await pipeline.ingest(sources: store.sources().map(\.source), progress: progress, shouldStop: stop)
+            case .source:
+                guard let sourceId = job.sourceId, let source = try store.source(id: sourceId) else {
+                    try store.finishJob(id: id, status: .failed, message: "the source no longer exists")
+                    return
+                }
+                summary = try await pipeline.ingest(sources: [source], progress: progress, shouldStop: stop)
+            case .document:
+                guard let documentId = job.documentId, let document = try store.document(id: documentId) else {
+                    try store.finishJob(id: id, status: .failed, message: "the document no longer exists")
+                    return
+                }
+                summary = try await pipeline.ingest(document: document, progress: progress)
+            }
+            let text = Self.describe(summary)
+            if summary.stopped && shuttingDown() && !((try? store.isJobCancelRequested(id: id)) ?? false) {
+                // Shutdown, not an admin's cancel: leave it queued so the next start resumes it.
+                try store.requeueInterruptedJobs()
+                logger.notice("ingest job interrupted by shutdown; queued again", metadata: ["job": "\(id)"])
+            } else {
+                try store.finishJob(id: id, status: summary.stopped ? .cancelled : .done, message: text)
+                logger.info("ingest job finished", metadata: ["job": "\(id)", "summary": "\(text)"])
+            }
+        } catch {
+            try? store.finishJob(id: id, status: .failed, message: "\(error)")
+            logger.error("ingest job failed", metadata: ["job": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    static func describe(_ s: IngestSummary) -> String {
+        var text = "\(s.files) files: \(s.new) new, \(s.updated) updated, \(s.unchanged) unchanged, "
+            + "\(s.failed.count) failed, \(s.skipped.count) skipped, \(s.removed) removed; \(s.chunks) chunks"
+        if s.stopped { text += " (stopped early)" }
+        return text
+    }
+}

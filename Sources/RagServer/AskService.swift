@@ -1,0 +1,228 @@
+import Foundation
+import Logging
+import RagAssistant
+import RagStore
+
+/// Where a question came from, for history, metrics and the audit log.
+public enum AskChannel: String, Sendable, Codable {
+    case web, api, openai
+}
+
+/// Receives every answered question and every admin action (the audit log implements it).
+public protocol AuditRecorder: Sendable {
+    func recordQuestion(_ answer: Answer, identity: Identity, clientAddress: String?, channel: AskChannel) async throws
+    func recordAction(_ action: String, details: [String: String], identity: Identity, clientAddress: String?) async throws
+}
+
+/// A source as a reader sees it: where it is, a link they may open, the passage.
+public struct SourceView: Codable, Sendable, Equatable {
+    public var number: Int
+    public var documentId: Int64
+    public var title: String
+    public var location: String
+    public var link: String
+    public var excerpt: String
+    public var similarity: Double
+
+    init(_ source: Source) {
+        number = source.number
+        documentId = source.documentId
+        title = source.title
+        location = source.location
+        link = Self.link(documentId: source.documentId, format: source.format, page: source.pageStart, anchor: source.anchor)
+        excerpt = source.text
+        similarity = (source.similarity * 1000).rounded() / 1000
+    }
+
+    /// The original file, at the page (PDF) or the section anchor (HTML).
+    static func link(documentId: Int64, format: String, page: Int?, anchor: String?) -> String {
+        let base = "/documents/\(documentId)"
+        if format == "pdf", let page { return base + "#page=\(page)" }
+        if let anchor, !anchor.isEmpty {
+            return base + "#" + (anchor.addingPercentEncoding(withAllowedCharacters: .urlFragmentAllowed) ?? "")
+        }
+        return base
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case number, title, location, link, excerpt, similarity
+        case documentId = "document_id"
+    }
+}
+
+/// A finished answer as readers and API clients see it.
+public struct AnswerView: Codable, Sendable, Equatable {
+    public struct Route: Codable, Sendable, Equatable {
+        public var target: String
+        public var model: String?
+        public var reason: String
+    }
+    public var question: String
+    public var answer: String
+    /// small_model, large_model, quoted_fallback or not_found.
+    public var path: String
+    public var route: Route
+    public var sources: [SourceView]
+    public var cited: [Int]
+    public var historyId: Int64?
+    public var confidence: Double
+    public var retrievalMs: Double
+    public var firstTokenMs: Double?
+    public var totalMs: Double
+    public var promptTokens: Int
+    public var generatedTokens: Int
+
+    init(_ answer: Answer, historyId: Int64?) {
+        question = answer.question
+        self.answer = answer.text
+        path = answer.path.rawValue
+        route = Route(target: answer.route.target.rawValue, model: answer.route.model, reason: answer.route.reason)
+        sources = answer.sources.map(SourceView.init)
+        cited = answer.cited
+        self.historyId = historyId
+        confidence = (answer.confidence * 1000).rounded() / 1000
+        retrievalMs = answer.retrievalMilliseconds.rounded()
+        firstTokenMs = answer.timeToFirstTokenMilliseconds?.rounded()
+        totalMs = answer.totalMilliseconds.rounded()
+        promptTokens = answer.promptTokens
+        generatedTokens = answer.generatedTokens
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case question, answer, path, route, sources, cited, confidence
+        case historyId = "history_id"
+        case retrievalMs = "retrieval_ms"
+        case firstTokenMs = "first_token_ms"
+        case totalMs = "total_ms"
+        case promptTokens = "prompt_tokens"
+        case generatedTokens = "generated_tokens"
+    }
+}
+
+/// What a streamed answer sends, in order: sources, route, text pieces (possibly a retraction
+/// and new text), then exactly one `done` (or an error).
+public enum AskEvent: Sendable, Equatable {
+    case sources([SourceView])
+    case route(AnswerView.Route)
+    case text(String)
+    case retracted(String)
+    case done(AnswerView)
+}
+
+/// Answers questions for signed-in users: admission control, rate limit, the assistant with
+/// the user's access filter, then history, metrics and the audit record.
+public struct AskService: Sendable {
+    public let assistant: Assistant
+    public let store: RagStore
+    let gate: AnswerGate
+    let limiter: RateLimiter
+    let metrics: ServerMetrics
+    let audit: (any AuditRecorder)?
+    let logger: Logger
+
+    /// Longest question accepted, in characters.
+    public static let maxQuestionLength = 2000
+
+    init(assistant: Assistant, store: RagStore, configuration: ServerConfiguration, metrics: ServerMetrics,
+         audit: (any AuditRecorder)?, logger: Logger) {
+        self.assistant = assistant
+        self.store = store
+        self.gate = AnswerGate(maxRunning: configuration.maxConcurrentAnswers,
+                               maxWaiting: configuration.maxWaitingAnswers, metrics: metrics)
+        self.limiter = RateLimiter(limit: configuration.questionsPerMinute, window: 60)
+        self.metrics = metrics
+        self.audit = audit
+        self.logger = logger
+    }
+
+    /// Checks a question and the asker's rate. - Throws: 400 or 429 with Retry-After.
+    func admit(_ question: String, identity: Identity) async throws -> String {
+        let question = question.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !question.isEmpty else { throw ServerError.badRequest("Type a question first.") }
+        guard question.count <= Self.maxQuestionLength else {
+            throw ServerError.badRequest("Questions are limited to \(Self.maxQuestionLength) characters.")
+        }
+        if let wait = await limiter.hit("user:\(identity.userId)") {
+            metrics.rejected("rate_limit")
+            throw ServerError(.tooManyRequests, "You have asked many questions in the last minute. Try again in \(wait) s.",
+                              headers: [.retryAfter: String(wait)])
+        }
+        return question
+    }
+
+    /// Streams the answer. Admission (rate limit, queue) is checked before the stream starts,
+    /// so a refusal is a plain HTTP error.
+    func ask(_ question: String, identity: Identity, clientAddress: String?, channel: AskChannel) async throws
+        -> AsyncThrowingStream<AskEvent, any Error>
+    {
+        let question = try await admit(question, identity: identity)
+        try await gate.enter()
+        let (stream, continuation) = AsyncThrowingStream<AskEvent, any Error>.makeStream()
+        let task = Task {
+            defer { Task { await gate.leave() } }
+            do {
+                for try await event in assistant.answer(question, access: identity.access) {
+                    switch event {
+                    case .sources(let sources): continuation.yield(.sources(sources.map(SourceView.init)))
+                    case .route(let route):
+                        continuation.yield(.route(.init(target: route.target.rawValue, model: route.model, reason: route.reason)))
+                    case .text(let piece): continuation.yield(.text(piece))
+                    case .retracted(let reason): continuation.yield(.retracted(reason))
+                    case .answer(let answer):
+                        let historyId = await finish(answer, identity: identity, clientAddress: clientAddress, channel: channel)
+                        continuation.yield(.done(AnswerView(answer, historyId: historyId)))
+                    }
+                }
+                continuation.finish()
+            } catch {
+                logger.error("answer failed", metadata: ["user": "\(identity.name)", "error": "\(error)"])
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    /// The whole answer at once.
+    func complete(_ question: String, identity: Identity, clientAddress: String?, channel: AskChannel) async throws -> AnswerView {
+        for try await event in try await ask(question, identity: identity, clientAddress: clientAddress, channel: channel) {
+            if case .done(let view) = event { return view }
+        }
+        throw ServerError(.internalServerError, "The answer ended early; see the daemon's log.")
+    }
+
+    /// History, metrics, audit. - Returns: the history entry's id.
+    private func finish(_ answer: Answer, identity: Identity, clientAddress: String?, channel: AskChannel) async -> Int64? {
+        metrics.answered(path: answer.path.rawValue, channel: channel.rawValue, promptTokens: answer.promptTokens,
+                         generatedTokens: answer.generatedTokens)
+        if let ttft = answer.timeToFirstTokenMilliseconds { metrics.firstToken.record(.milliseconds(ttft)) }
+        metrics.answerTotal.record(.milliseconds(answer.totalMilliseconds))
+        metrics.retrieval.record(.milliseconds(answer.retrievalMilliseconds))
+        // Question text stays out of info logs (debug only).
+        logger.info("answered", metadata: [
+            "user": "\(identity.name)", "channel": "\(channel.rawValue)", "path": "\(answer.path.rawValue)",
+            "sources": "\(answer.sources.count)", "total_ms": "\(Int(answer.totalMilliseconds))",
+        ])
+        logger.debug("question", metadata: ["text": "\(answer.question)"])
+        var historyId: Int64?
+        do {
+            let sources = answer.sources.map { s in
+                HistorySource(number: s.number, documentId: s.documentId, title: s.title, location: s.location,
+                              link: SourceView.link(documentId: s.documentId, format: s.format, page: s.pageStart, anchor: s.anchor))
+            }
+            historyId = try store.addHistory(HistoryRecord(
+                userId: identity.userId, question: answer.question, answer: answer.text, path: answer.path.rawValue,
+                sources: sources)).id
+        } catch {
+            logger.error("history not saved", metadata: ["error": "\(error)"])
+        }
+        if let audit {
+            do {
+                try await audit.recordQuestion(answer, identity: identity, clientAddress: clientAddress, channel: channel)
+            } catch {
+                logger.critical("audit record not written", metadata: ["error": "\(error)"])
+            }
+        }
+        return historyId
+    }
+}

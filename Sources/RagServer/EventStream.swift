@@ -1,0 +1,51 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Server-sent events for a streamed answer.
+///
+/// Events: `sources` (array of sources), `route` (the model chosen), `text` ({"text": piece}),
+/// `retracted` ({"reason": …}: discard the text so far), `done` (the final answer; for the
+/// web page also {"html": …}), or `error` ({"error": …}).
+enum EventStream {
+    static func response(_ stream: AsyncThrowingStream<AskEvent, any Error>, identity: Identity?, html: Bool) -> Response {
+        let headers: HTTPFields = [
+            .contentType: "text/event-stream", .cacheControl: "no-store", HTTPField.Name("X-Accel-Buffering")!: "no",
+        ]
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            do {
+                for try await event in stream {
+                    try await writer.write(ByteBuffer(string: encode(event, identity: identity, html: html)))
+                }
+            } catch {
+                let message = (error as? ServerError)?.message ?? "The answer failed; the error is in the daemon's log."
+                try await writer.write(ByteBuffer(string: frame("error", ["error": message])))
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    static func encode(_ event: AskEvent, identity: Identity?, html: Bool) -> String {
+        switch event {
+        case .sources(let sources): return frame("sources", sources)
+        case .route(let route): return frame("route", route)
+        case .text(let piece): return frame("text", ["text": piece])
+        case .retracted(let reason): return frame("retracted", ["reason": reason])
+        case .done(let view):
+            if html { return frame("done", WebDone(answer: view, html: AnswerHTML.answer(view, identity: identity))) }
+            return frame("done", view)
+        }
+    }
+
+    struct WebDone: Encodable {
+        var answer: AnswerView
+        var html: String
+    }
+
+    static func frame(_ name: String, _ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return "event: \(name)\ndata: \(String(decoding: data, as: UTF8.self))\n\n"
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Hummingbird
+import Prometheus
+import RagStore
+
+/// ragd's Prometheus metrics. One registry per server (no global bootstrap), so tests can
+/// build as many servers as they like and read exactly their own figures.
+public final class ServerMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    static let latencyBuckets: [Duration] = [
+        .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+        .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60),
+    ]
+
+    let answersInFlight: Gauge
+    let answersWaiting: Gauge
+    let firstToken: DurationHistogram
+    let answerTotal: DurationHistogram
+    let retrieval: DurationHistogram
+
+    public init() {
+        answersInFlight = registry.makeGauge(name: "ragd_answers_in_flight", help: "Answers being generated now")
+        answersWaiting = registry.makeGauge(name: "ragd_answers_waiting", help: "Askers waiting for a model (queue depth)")
+        firstToken = registry.makeDurationHistogram(
+            name: "ragd_answer_first_token_seconds", buckets: Self.latencyBuckets, help: "Time to the first answer token")
+        answerTotal = registry.makeDurationHistogram(
+            name: "ragd_answer_seconds", buckets: Self.latencyBuckets, help: "Time to the whole answer")
+        retrieval = registry.makeDurationHistogram(
+            name: "ragd_retrieval_seconds", buckets: Self.latencyBuckets, help: "Retrieval time per question")
+    }
+
+    func request(method: String, route: String, status: Int, duration: Duration) {
+        registry.makeCounter(
+            name: "ragd_http_requests_total", labels: [("method", method), ("route", route), ("status", String(status))],
+            help: "HTTP requests by route and status"
+        ).increment()
+        registry.makeDurationHistogram(
+            name: "ragd_http_request_duration_seconds", labels: [("route", route)], buckets: Self.latencyBuckets,
+            help: "HTTP request latency by route"
+        ).record(duration)
+    }
+
+    func answered(path: String, channel: String, promptTokens: Int, generatedTokens: Int) {
+        registry.makeCounter(name: "ragd_answers_total", labels: [("path", path), ("channel", channel)],
+                             help: "Answers by path (small_model, large_model, quoted_fallback, not_found)").increment()
+        registry.makeCounter(name: "ragd_tokens_total", labels: [("kind", "prompt")], help: "Model tokens")
+            .increment(by: Int64(promptTokens))
+        registry.makeCounter(name: "ragd_tokens_total", labels: [("kind", "generated")], help: "Model tokens")
+            .increment(by: Int64(generatedTokens))
+    }
+
+    func rejected(_ reason: String) {
+        registry.makeCounter(name: "ragd_rejected_total", labels: [("reason", reason)],
+                             help: "Requests refused (overload, rate_limit)").increment()
+    }
+
+    /// Reads the store's state into gauges, then renders the exposition text.
+    func render(store: RagStore, extra: [(name: String, help: String, value: Double)]) -> String {
+        if let jobs = try? store.jobs(limit: 20) {
+            let active = jobs.filter { !$0.status.isFinished }
+            registry.makeGauge(name: "ragd_ingest_jobs_active", help: "Ingest jobs queued or running").set(Double(active.count))
+            let running = active.first { $0.status == .running }
+            registry.makeGauge(name: "ragd_ingest_files_done", help: "Files done in the running ingest job")
+                .set(Double(running?.filesDone ?? 0))
+            registry.makeGauge(name: "ragd_ingest_files_total", help: "Files in the running ingest job")
+                .set(Double(running?.filesTotal ?? 0))
+        }
+        if let counts = try? store.indexCounts() {
+            registry.makeGauge(name: "ragd_chunks", help: "Chunks in the index").set(Double(counts.chunks))
+        }
+        for item in extra { registry.makeGauge(name: item.name, help: item.help).set(item.value) }
+        return registry.emitToString()
+    }
+}
+
+/// Counts and times every request by its route pattern (never the raw path: no ids or
+/// query text in labels), and logs one line per request without its query string.
+struct MetricsAndLogMiddleware: RouterMiddleware {
+    typealias Context = RagRequestContext
+    let metrics: ServerMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let method = request.method.rawValue
+        do {
+            let response = try await next(request, context)
+            finish(request, context, status: response.status.code, elapsed: clock.now - start)
+            return response
+        } catch {
+            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            finish(request, context, status: status, elapsed: clock.now - start)
+            throw error
+        }
+        func finish(_ request: Request, _ context: Context, status: Int, elapsed: Duration) {
+            let route = context.endpointPath ?? "unmatched"
+            metrics.request(method: method, route: route, status: status, duration: elapsed)
+            context.logger.info("request", metadata: [
+                "method": "\(method)", "route": "\(route)", "status": "\(status)",
+                "ms": "\(Int(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15))",
+            ])
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import GRDB
+
+/// What a user may do. Reading documents is governed by groups, not by role: an admin reads
+/// only what their groups allow, like everyone else.
+public enum Role: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
+    /// Asks questions and sees their own history.
+    case employee
+    /// Manages sources, documents, re-ingest jobs and users.
+    case admin
+    /// Reads and exports the audit log.
+    case auditor
+}
+
+/// A row of `user`.
+public struct UserRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "user"
+    public var id: Int64?
+    public var name: String
+    /// bcrypt hash; nil for accounts that only sign in through a trusted proxy header.
+    public var passwordHash: String?
+    public var role: Role
+    /// JSON array of group names.
+    public var groups: String
+    public var disabled: Bool
+    public var createdAt: Date
+
+    public init(id: Int64? = nil, name: String, passwordHash: String?, role: Role, groups: [String],
+                disabled: Bool = false, createdAt: Date = Date()) {
+        self.id = id
+        self.name = name
+        self.passwordHash = passwordHash
+        self.role = role
+        self.groups = GroupList.encode(groups)
+        self.disabled = disabled
+        self.createdAt = createdAt
+    }
+
+    public var groupList: [String] { GroupList.decode(groups) }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, role, groups, disabled
+        case passwordHash = "password_hash"
+        case createdAt = "created_at"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A row of `history`: one question a user asked and what they were shown.
+public struct HistoryRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "history"
+    public var id: Int64?
+    public var userId: Int64
+    public var question: String
+    public var answer: String
+    /// How the answer was produced (AnswerPath's raw value).
+    public var path: String
+    /// JSON array of `HistorySource`.
+    public var sources: String
+    public var createdAt: Date
+
+    public init(userId: Int64, question: String, answer: String, path: String, sources: [HistorySource], createdAt: Date = Date()) {
+        self.userId = userId
+        self.question = question
+        self.answer = answer
+        self.path = path
+        self.sources = String(decoding: (try? JSONEncoder().encode(sources)) ?? Data("[]".utf8), as: UTF8.self)
+        self.createdAt = createdAt
+    }
+
+    public var sourceList: [HistorySource] {
+        (try? JSONDecoder().decode([HistorySource].self, from: Data(sources.utf8))) ?? []
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, question, answer, path, sources
+        case userId = "user_id"
+        case createdAt = "created_at"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A source as remembered in a history entry.
+public struct HistorySource: Codable, Sendable, Equatable {
+    public var number: Int
+    public var documentId: Int64
+    public var title: String
+    public var location: String
+    public var link: String
+    public init(number: Int, documentId: Int64, title: String, location: String, link: String) {
+        self.number = number
+        self.documentId = documentId
+        self.title = title
+        self.location = location
+        self.link = link
+    }
+}
+
+/// A row of `ingest_job`: re-ingest work an admin asked for.
+public struct IngestJobRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "ingest_job"
+    public enum Scope: String, Codable, Sendable, DatabaseValueConvertible { case all, source, document }
+    public enum Status: String, Codable, Sendable, DatabaseValueConvertible {
+        case queued, running, done, failed, cancelled
+        public var isFinished: Bool { self == .done || self == .failed || self == .cancelled }
+    }
+    public var id: Int64?
+    public var scope: Scope
+    public var sourceId: Int64?
+    public var documentId: Int64?
+    public var status: Status
+    public var cancelRequested: Bool
+    public var requestedBy: String
+    public var force: Bool
+    public var filesDone: Int
+    public var filesTotal: Int
+    public var chunks: Int
+    public var currentPath: String?
+    public var message: String?
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case id, scope, status, force, chunks, message
+        case sourceId = "source_id"
+        case documentId = "document_id"
+        case cancelRequested = "cancel_requested"
+        case requestedBy = "requested_by"
+        case filesDone = "files_done"
+        case filesTotal = "files_total"
+        case currentPath = "current_path"
+        case createdAt = "created_at"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// Group lists as stored: a sorted JSON array of trimmed, non-empty names.
+public enum GroupList {
+    public static func encode(_ groups: [String]) -> String {
+        let clean = Set(groups.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }).sorted()
+        return String(decoding: (try? JSONEncoder().encode(clean)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    public static func decode(_ json: String) -> [String] {
+        (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
+    }
+
+    /// "hr, finance" → ["finance", "hr"].
+    public static func parse(_ text: String) -> [String] {
+        GroupList.decode(encode(text.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)))
+    }
+}

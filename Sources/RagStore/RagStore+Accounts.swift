@@ -1,0 +1,135 @@
+import Foundation
+import GRDB
+
+/// Accounts, sessions and API tokens. Secrets arrive here already hashed (RagServer hashes
+/// passwords with bcrypt and tokens with SHA-256): the database never holds one in clear.
+extension RagStore {
+    /// Creates a user. - Throws: `StoreError(.conflict)` when the name is taken.
+    @discardableResult
+    public func addUser(_ user: UserRecord) throws -> UserRecord {
+        try writer.write { db in
+            if try UserRecord.filter(sql: "name = ? COLLATE NOCASE", arguments: [user.name]).fetchOne(db) != nil {
+                throw StoreError(.conflict, "A user named \(user.name) exists already.")
+            }
+            var user = user
+            try user.insert(db)
+            return user
+        }
+    }
+
+    public func user(name: String) throws -> UserRecord? {
+        try writer.read { db in try UserRecord.filter(sql: "name = ? COLLATE NOCASE", arguments: [name]).fetchOne(db) }
+    }
+
+    public func user(id: Int64) throws -> UserRecord? {
+        try writer.read { db in try UserRecord.fetchOne(db, key: id) }
+    }
+
+    public func users() throws -> [UserRecord] {
+        try writer.read { db in try UserRecord.order(Column("name")).fetchAll(db) }
+    }
+
+    /// Whether any enabled admin exists (if not, the server offers a one-time setup link).
+    public func hasAdmin() throws -> Bool {
+        try writer.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM user WHERE role = 'admin' AND disabled = 0)") ?? false
+        }
+    }
+
+    /// Saves changes to a user. Disabling a user or changing their password ends their sessions.
+    /// - Throws: `StoreError(.notFound)` for an unknown user.
+    public func updateUser(name: String, _ change: (inout UserRecord) -> Void) throws -> UserRecord {
+        try writer.write { db in
+            guard var user = try UserRecord.filter(sql: "name = ? COLLATE NOCASE", arguments: [name]).fetchOne(db) else {
+                throw StoreError(.notFound, "There is no user named \(name). `ragd user list` shows them.")
+            }
+            let before = user
+            change(&user)
+            try user.update(db)
+            if user.disabled || user.passwordHash != before.passwordHash {
+                try db.execute(sql: "DELETE FROM session WHERE user_id = ?", arguments: [user.id!])
+            }
+            if user.disabled {
+                try db.execute(sql: "UPDATE api_token SET revoked = 1 WHERE user_id = ?", arguments: [user.id!])
+            }
+            return user
+        }
+    }
+
+    // MARK: Sessions
+
+    public func createSession(tokenSHA256: String, userId: Int64, csrfToken: String, expiresAt: Date) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO session(token_sha256, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)
+                    """,
+                arguments: [tokenSHA256, userId, csrfToken, Date(), expiresAt])
+            // Expired sessions are swept whenever someone signs in.
+            try db.execute(sql: "DELETE FROM session WHERE expires_at < ?", arguments: [Date()])
+        }
+    }
+
+    /// The enabled user and CSRF token of a live session.
+    public func session(tokenSHA256: String, now: Date = Date()) throws -> (user: UserRecord, csrfToken: String)? {
+        try writer.read { db in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT user_id, csrf_token FROM session WHERE token_sha256 = ? AND expires_at > ?",
+                arguments: [tokenSHA256, now]) else { return nil }
+            guard let user = try UserRecord.fetchOne(db, key: row["user_id"] as Int64), !user.disabled else { return nil }
+            return (user, row["csrf_token"])
+        }
+    }
+
+    public func deleteSession(tokenSHA256: String) throws {
+        try writer.write { db in try db.execute(sql: "DELETE FROM session WHERE token_sha256 = ?", arguments: [tokenSHA256]) }
+    }
+
+    // MARK: API tokens
+
+    public func addToken(tokenSHA256: String, userId: Int64, name: String) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO api_token(token_sha256, user_id, name, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [tokenSHA256, userId, name, Date()])
+        }
+    }
+
+    /// The enabled user owning a live token (and notes its use).
+    public func user(tokenSHA256: String) throws -> UserRecord? {
+        try writer.write { db in
+            guard let userId = try Int64.fetchOne(
+                db, sql: "SELECT user_id FROM api_token WHERE token_sha256 = ? AND revoked = 0", arguments: [tokenSHA256])
+            else { return nil }
+            guard let user = try UserRecord.fetchOne(db, key: userId), !user.disabled else { return nil }
+            try db.execute(sql: "UPDATE api_token SET last_used_at = ? WHERE token_sha256 = ?", arguments: [Date(), tokenSHA256])
+            return user
+        }
+    }
+
+    /// Revokes a user's tokens of that name. - Returns: how many.
+    public func revokeTokens(userId: Int64, name: String) throws -> Int {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE api_token SET revoked = 1 WHERE user_id = ? AND name = ? AND revoked = 0",
+                           arguments: [userId, name])
+            return db.changesCount
+        }
+    }
+}
+
+/// Small settings the daemon keeps in the database (e.g. the one-time setup token's hash).
+extension RagStore {
+    public func meta(_ key: String) throws -> String? {
+        try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = ?", arguments: [key]) }
+    }
+
+    public func setMeta(_ key: String, _ value: String?) throws {
+        try writer.write { db in
+            if let value {
+                try db.execute(sql: "INSERT OR REPLACE INTO store_meta(key, value) VALUES (?, ?)", arguments: [key, value])
+            } else {
+                try db.execute(sql: "DELETE FROM store_meta WHERE key = ?", arguments: [key])
+            }
+        }
+    }
+}

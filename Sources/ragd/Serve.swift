@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import RagIngest
+import RagInference
+import RagServer
+import ServiceLifecycle
+
+/// `ragd serve`: the daemon.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start the daemon: the web form, the JSON and OpenAI-compatible APIs, admin pages and the ingest worker.",
+        discussion: """
+            Binds to 127.0.0.1:8080 unless the configuration's server section, RAGD_HOST / RAGD_PORT \
+            or --host / --port say otherwise (put a TLS reverse proxy in front; see deploy/). On the \
+            first start without an admin account, ragd prints a one-time link to create one. \
+            SIGTERM or SIGINT stop it gracefully: answers in flight finish, the ingest job in hand \
+            finishes its current file and resumes at the next start.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Address to bind (default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to listen on (default 8080; 0 picks a free one).")
+    var port: Int?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "ragd")
+        let context = try AppContext(global)
+        var serverConfiguration = context.configuration.server
+        if let host { serverConfiguration.host = host }
+        if let port { serverConfiguration.port = port }
+
+        let assistant = try context.assistant()
+        let server = RagServer(store: context.store, assistant: assistant, configuration: serverConfiguration,
+                               audit: nil, logger: Logger(label: "ragd.server"))
+        let setupToken = try server.accounts.issueSetupTokenIfNeeded()
+        let configuredPort = serverConfiguration.port
+        let hostForLinks = serverConfiguration.host == "0.0.0.0" || serverConfiguration.host == "::" ? "localhost" : serverConfiguration.host
+        let app = Application(
+            router: server.buildRouter(),
+            configuration: .init(address: .hostname(serverConfiguration.host, port: serverConfiguration.port), serverName: "ragd"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? configuredPort
+                let base = "http://\(hostForLinks):\(port)"
+                var lines = ["", "ragd is ready at \(base)/"]
+                if let setupToken {
+                    lines.append("First start: create the admin account at \(base)/setup?token=\(setupToken)")
+                    lines.append("(or on the command line: ragd user add NAME --role admin)")
+                } else {
+                    lines.append("Sign in with your account; admins add users at \(base)/admin or with `ragd user add`.")
+                }
+                lines.append("Stop with Ctrl-C.")
+                FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+            },
+            logger: logger)
+        var pipeline = IngestPipeline(store: context.store, embedder: context.embedder)
+        pipeline.force = false
+        let worker = IngestJobWorker(pipeline: pipeline)
+        // Started in order, stopped in reverse: the server stops first (answers in flight
+        // finish), then the ingest worker (the file in hand finishes).
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: worker), .init(service: app)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
