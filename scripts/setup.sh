@@ -44,6 +44,7 @@ mkdir -p "$DL" "$CACHE/lib" "$CACHE/models"
 APT_PACKAGES=(
   build-essential cmake pkg-config ca-certificates unzip
   libsqlite3-dev sqlite3 libxml2-dev libpoppler-glib-dev libcairo2-dev poppler-utils
+  chromium-headless-shell
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -39,6 +39,17 @@ public struct IngestJobWorker: Service {
         }
     }
 
+    /// Runs the queued jobs one after another until none is left. - Returns: how many ran.
+    @discardableResult
+    public func drainQueue() async throws -> Int {
+        var count = 0
+        while let job = try pipeline.store.claimNextJob() {
+            await run(job, shuttingDown: { false })
+            count += 1
+        }
+        return count
+    }
+
     /// Runs one claimed job to its end and records the outcome. Never throws: a failing job is
     /// marked failed with its reason and the worker goes on.
     func run(_ job: IngestJobRecord, shuttingDown: @escaping @Sendable () -> Bool) async {
