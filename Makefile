@@ -14,7 +14,7 @@ SWIFT_TEST_FLAGS ?=
 .PHONY: help setup build run test bench clean-cache
 
 help:
-	@echo "make run    set up, build and start ragd on the embedded default (SQLite file, in-process models)"
+	@echo "make run    set up, build, ingest the sample corpus and start the daemon (http://127.0.0.1:8080/)"
 	@echo "make test   set up and run the test suite"
 	@echo "make bench  set up and run the benchmarks (release build)"
 	@echo "make setup  only install dependencies, models and test documents (idempotent)"
@@ -25,12 +25,15 @@ setup:
 build: setup
 	swift build -c release --product ragd
 
-SAMPLE_CORPUS := $(shell sed -e '/^\#/d' -e '/^$$/d' -e 's|^|$(RAGD_CACHE)/corpus/|' corpus/sample.txt)
+# The sample corpus (corpus/sample.txt), copied by setup into one folder per source.
+SAMPLE_SOURCES := $(RAGD_CACHE)/sample/sqlite-docs $(RAGD_CACHE)/sample/debian-faq
 
+# Ingest the sample corpus (seconds when unchanged), then start the daemon; it prints its
+# address and, on the first start, a one-time link to create the admin account.
 run: build
 	@mkdir -p $(dir $(RAGD_DB))
-	-.build/release/ragd ingest --db $(RAGD_DB) $(SAMPLE_CORPUS)
-	.build/release/ragd ask --db $(RAGD_DB)
+	-.build/release/ragd ingest --db $(RAGD_DB) $(SAMPLE_SOURCES)
+	.build/release/ragd serve --db $(RAGD_DB) $(if $(RAGD_CONFIG),--config $(RAGD_CONFIG))
 
 test: setup
 	swift build --build-tests

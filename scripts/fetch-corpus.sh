@@ -42,3 +42,17 @@ sdist_pdfs() {
 sdist_pdfs pypdf "pypdf==7.1.0" "$PYPDF_SDIST" "$PYPDF_SDIST_SHA256"
 sdist_pdfs pikepdf "pikepdf==10.17.0" "$PIKEPDF_SDIST" "$PIKEPDF_SDIST_SHA256"
 step "corpus: ready in $CORPUS"
+
+# The sample corpus for `make run` (corpus/sample.txt): copies, so each folder is one source.
+SAMPLE="$CACHE/sample"
+manifest_sha=$(sha256sum "$ROOT/corpus/sample.txt" | cut -c1-16)
+if [ ! -f "$SAMPLE/.ragd-$manifest_sha" ]; then
+  rm -rf "$SAMPLE"; mkdir -p "$SAMPLE"
+  while read -r folder path; do
+    [ -z "$folder" ] || [ "${folder:0:1}" = "#" ] && continue
+    [ -f "$CORPUS/$path" ] || die "corpus/sample.txt names $path, which setup did not fetch" "fix the manifest"
+    mkdir -p "$SAMPLE/$folder" && cp "$CORPUS/$path" "$SAMPLE/$folder/"
+  done < "$ROOT/corpus/sample.txt"
+  touch "$SAMPLE/.ragd-$manifest_sha"
+  step "corpus: sample of $(find "$SAMPLE" -type f ! -name '.ragd-*' | wc -l) documents in $SAMPLE"
+fi

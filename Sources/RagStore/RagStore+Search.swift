@@ -160,3 +160,30 @@ extension RagStore {
         return rows.map { ($0["chunk_id"], $0["distance"]) }
     }
 }
+
+extension RagStore {
+    /// How many of the candidates a search would have ranked were hidden by the access filter:
+    /// the same full-text and nearest-neighbour candidate lists without the filter, minus those
+    /// the reader may see. For the audit log, which records this count and never which chunks.
+    /// - Returns: 0 for `.unrestricted`.
+    public func hiddenCandidateCount(_ request: SearchRequest) throws -> Int {
+        guard case .groups = request.access else { return 0 }
+        return try writer.read { db in
+            var candidates = Set<Int64>()
+            if request.method != .vector, let match = FullTextQuery.match(request.text) {
+                candidates.formUnion(try Self.fullText(db, match: match, limit: request.candidates, access: .unrestricted).map(\.0))
+            }
+            if request.method != .bm25, let query = request.vector {
+                candidates.formUnion(try Self.nearest(db, vector: query, limit: request.candidates, access: .unrestricted).map(\.0))
+            }
+            guard !candidates.isEmpty else { return 0 }
+            let filter = request.access.documentCondition
+            let visible = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM chunk c JOIN document d ON d.id = c.document_id
+                WHERE c.id IN (SELECT value FROM json_each(?)) AND \(filter.sql)
+                """, arguments: StatementArguments(
+                    ["[" + candidates.map(String.init).joined(separator: ",") + "]"] + filter.arguments)) ?? 0
+            return candidates.count - visible
+        }
+    }
+}
