@@ -78,6 +78,16 @@ let package = Package(
         // The query service: retrieve, prompt, generate, verify citations, route small → large.
         .target(name: "RagAssistant", dependencies: ["RagCore", "RagStore", "RagInference"]),
 
+        // The tamper-evident audit log: a hash-chained, append-only record in its own SQLite file.
+        .target(
+            name: "RagAudit",
+            dependencies: [
+                "RagCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
         // The ingestion worker: extract → chunk → embed → store, incremental.
         .target(
             name: "RagIngest",
@@ -93,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "ragd",
             dependencies: [
-                "RagCore", "RagInference", "RagStore", "RagIngest", "RagAssistant",
+                "RagCore", "RagInference", "RagStore", "RagIngest", "RagAssistant", "RagAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -105,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "RagBench",
             dependencies: [
-                "RagCore", "RagInference", "CLlama", "RagStore", "RagIngest",
+                "RagCore", "RagInference", "CLlama", "RagStore", "RagIngest", "RagAudit",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -131,6 +141,7 @@ let package = Package(
         ),
         .testTarget(name: "RagChunkingTests", dependencies: ["RagChunking", "RagCore"]),
         .testTarget(name: "RagExtractionTests", dependencies: ["RagExtraction", "RagCore"]),
+        .testTarget(name: "RagAuditTests", dependencies: ["RagAudit"]),
         .testTarget(
             name: "RagIngestTests",
             dependencies: ["RagIngest", "RagStore", "RagInference", "RagExtraction", "RagChunking", "RagCore", "RagTesting"],
