@@ -6,7 +6,10 @@ public enum AuditExportFormat: String, Sendable, CaseIterable {
     /// RFC 4180: a header row, then one row per record; fields with commas, quotes or line
     /// breaks are quoted, quotes doubled. Lists (groups, sources, details) are joined with "; ".
     case csv
-    /// One ``AuditRecord`` JSON object per line (keys sorted): decodes back to the same records.
+    /// One ``AuditRecord`` JSON object per line, decoding back to the same records:
+    /// `{"event":E,"hash":"…","id":N,"previousHash":"…","time":"T"}`, where E is byte for byte
+    /// the event JSON that was hashed. So an export verifies on its own: the record's hash is
+    /// SHA-256 of previousHash followed by `{"event":` E `,"id":` N `,"time":"` T `"}`.
     case jsonl
 }
 
@@ -36,19 +39,14 @@ extension AuditLog {
             var buffer = Data()
             buffer.reserveCapacity(80_000)
             if format == .csv { buffer.append(csvLine(Self.csvColumns)) }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT id, body, previous_hash, hash FROM audit_record WHERE \(condition) ORDER BY id",
                 arguments: arguments)
             var count = 0
             while let row = try rows.next() {
-                let record = try Self.record(row)
                 switch format {
-                case .csv: buffer.append(csvLine(Self.csvFields(record)))
-                case .jsonl:
-                    buffer.append(try encoder.encode(record))
-                    buffer.append(0x0A)
+                case .csv: buffer.append(csvLine(Self.csvFields(try Self.record(row))))
+                case .jsonl: buffer.append(try Self.jsonLine(row))
                 }
                 count += 1
                 if buffer.count >= 64 * 1024 {
@@ -59,6 +57,28 @@ extension AuditLog {
             if !buffer.isEmpty { try write(buffer) }
             return count
         }
+    }
+
+    /// The JSONL line of a row of `id, body, previous_hash, hash`, spliced from the stored body
+    /// (no decoding, no re-encoding: the event bytes stay the hashed ones).
+    static func jsonLine(_ row: Row) throws -> Data {
+        let id: Int64 = row[0]
+        let body: String = row[1]
+        let previousHash: String = row[2]
+        let hash: String = row[3]
+        // body = {"event":E,"id":N,"time":"T"} with N and T of fixed form, so the last ,"id": ends E.
+        let prefix = "{\"event\":"
+        guard body.hasPrefix(prefix), let cut = body.range(of: ",\"id\":", options: .backwards),
+              let timeStart = body.range(of: ",\"time\":\"", options: .backwards),
+              body[cut.upperBound..<timeStart.lowerBound] == Substring(String(id)), body.hasSuffix("\"}")
+        else {
+            throw AuditError("Audit record \(id) has a malformed body. Run `ragd audit verify`: the file may have been edited.")
+        }
+        let event = body[body.index(body.startIndex, offsetBy: prefix.count)..<cut.lowerBound]
+        let time = body[timeStart.upperBound..<body.index(body.endIndex, offsetBy: -2)]
+        let line = "{\"event\":" + event + ",\"hash\":\"" + hash + "\",\"id\":" + String(id) + ",\"previousHash\":\""
+            + previousHash + "\",\"time\":\"" + time + "\"}\n"
+        return Data(line.utf8)
     }
 
     static func csvFields(_ r: AuditRecord) -> [String] {

@@ -73,11 +73,16 @@ public final class AuditLog: Sendable {
         }
         var config = Configuration()
         config.busyMode = .timeout(10)  // another process (ragd audit, the daemon) may be committing
-        let synchronous = options.fullSync ? "FULL" : "NORMAL"
-        config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
-        }
         pool = try DatabasePool(path: path, configuration: config)
+        // Set on the pool's one writer connection, after GRDB's WAL setup (which sets NORMAL and
+        // would override a `prepareDatabase` pragma). Readers never commit, so they need none.
+        let synchronous = options.fullSync ? 2 : 1  // FULL : NORMAL
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            guard try Int.fetchOne(db, sql: "PRAGMA synchronous") == synchronous else {
+                throw AuditError("SQLite refused PRAGMA synchronous = \(synchronous) on \(path); the audit log will not run without it.")
+            }
+        }
         try AuditSchema.migrator.migrate(pool)
         committer = options.groupCommit ? GroupCommitter(pool: pool, maxBatch: options.maxBatch) : nil
     }

@@ -39,6 +39,16 @@ import Testing
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
         let decoded = try lines.map { try JSONDecoder().decode(AuditRecord.self, from: Data($0.utf8)) }
         #expect(decoded == (try log.records(matching: AuditFilter(user: "bob"), limit: 100, offset: 0)))
+
+        // A line verifies on its own, as the format's docs say: rebuild the body and hash it.
+        let line = String(lines[1])
+        let event = line[line.index(line.startIndex, offsetBy: 9)..<line.range(of: ",\"hash\":\"", options: .backwards)!.lowerBound]
+        let record = decoded[1]
+        let time = String(line.dropLast(2).suffix(27))  // ..."time":"<27 characters>"}
+        let body = "{\"event\":" + event + ",\"id\":" + String(record.id) + ",\"time\":\"" + time + "\"}"
+        let file = folder.url.appendingPathComponent("line.txt")
+        try Data((record.previousHash + body).utf8).write(to: file)
+        #expect(try shell("sha256sum '\(file.path)' | cut -c1-64") == record.hash)
     }
 
     @Test func twentyThousandRecordsStreamInChunks() async throws {
