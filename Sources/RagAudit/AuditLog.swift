@@ -61,8 +61,9 @@ public final class AuditLog: Sendable {
     private let committer: GroupCommitter?
 
     /// Opens (creating if needed) the audit file at `path`.
-    /// - Throws: `AuditError` when the folder cannot be created; GRDB's `DatabaseError` when
-    ///   the file is not a database or cannot be opened for writing.
+    /// - Throws: `AuditError` when the folder cannot be created or SQLite refuses the
+    ///   durability setting; GRDB's `DatabaseError` when the file is not a database or cannot
+    ///   be opened for writing.
     public init(path: String, options: AuditLogOptions = AuditLogOptions()) throws {
         self.path = path
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()

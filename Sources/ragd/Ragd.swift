@@ -14,6 +14,6 @@ struct Ragd: AsyncParsableCommand {
             Every subcommand takes --db (the SQLite file) and --config (a YAML file; see \
             deploy/ragd.example.yaml). Run `make setup` once to fetch the models.
             """,
-        subcommands: [Ingest.self, Ask.self, Search.self, Eval.self, Doctor.self]
+        subcommands: [Ingest.self, Ask.self, Search.self, Eval.self, Doctor.self, Audit.self]
     )
 }

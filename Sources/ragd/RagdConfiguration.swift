@@ -48,11 +48,23 @@ struct RagdConfiguration: Codable, Equatable {
     var models: Models
     var largeModel: LargeModel?
     var routing: RoutingPolicy
+    /// The audit log's own SQLite file; nil: beside `database` (see `auditDatabasePath`).
+    var auditDatabase: String?
+    /// How long audit records are kept at least; they leave only by `ragd audit purge`.
+    var auditRetentionDays: Int
 
     enum CodingKeys: String, CodingKey {
         case database, models, routing
         case vectorExtension = "vector_extension"
         case largeModel = "large_model"
+        case auditDatabase = "audit_database"
+        case auditRetentionDays = "audit_retention_days"
+    }
+
+    /// `audit_database`, or the main database's path with its extension replaced by
+    /// `-audit.sqlite` (data/ragd.sqlite → data/ragd-audit.sqlite), so `--db` moves both.
+    var auditDatabasePath: String {
+        auditDatabase ?? (database as NSString).deletingPathExtension + "-audit.sqlite"
     }
 
     static func defaults(environment: [String: String]) -> RagdConfiguration {
@@ -67,7 +79,9 @@ struct RagdConfiguration: Codable, Equatable {
                 chatContext: 4096,
                 embeddingBatchTokens: 256),
             largeModel: nil,
-            routing: RoutingPolicy())
+            routing: RoutingPolicy(),
+            auditDatabase: nil,
+            auditRetentionDays: 365)
     }
 
     /// Reads `file` over the defaults; a missing key keeps its default.
@@ -98,12 +112,16 @@ struct RagdConfiguration: Codable, Equatable {
             guard let i = node.int, i > 0 else { throw ConfigurationError("\(file): \(key) must be a positive integer.") }
             return i
         }
-        let known = Set(["database", "vector_extension", "models", "large_model", "routing"])
+        let known = Set([
+            "database", "vector_extension", "models", "large_model", "routing", "audit_database", "audit_retention_days",
+        ])
         for key in root.keys.compactMap(\.string) where !known.contains(key) {
             throw ConfigurationError("\(file): unknown key '\(key)' (known: \(known.sorted().joined(separator: ", "))).")
         }
         if let v = try string(root["database"], "database") { database = v }
         if let v = try string(root["vector_extension"], "vector_extension") { vectorExtension = v }
+        if let v = try string(root["audit_database"], "audit_database") { auditDatabase = v }
+        if let v = try int(root["audit_retention_days"], "audit_retention_days") { auditRetentionDays = v }
         if let m = root["models"]?.mapping {
             if let v = try string(m["chat"], "models.chat") { models.chat = v }
             if let v = try string(m["embedding"], "models.embedding") { models.embedding = v }
