@@ -83,6 +83,16 @@ let package = Package(
         // The query service: retrieve, prompt, generate, verify citations, route small → large.
         .target(name: "RagAssistant", dependencies: ["RagCore", "RagStore", "RagInference"]),
 
+        // The tamper-evident audit log: a hash-chained, append-only record in its own SQLite file.
+        .target(
+            name: "RagAudit",
+            dependencies: [
+                "RagCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
         // The ingestion worker: extract → chunk → embed → store, incremental.
         .target(
             name: "RagIngest",
@@ -100,7 +110,7 @@ let package = Package(
         .target(
             name: "RagServer",
             dependencies: [
-                "RagCore", "RagStore", "RagAssistant", "RagInference",
+                "RagCore", "RagStore", "RagAssistant", "RagInference", "RagAudit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -115,7 +125,7 @@ let package = Package(
         .executableTarget(
             name: "ragd",
             dependencies: [
-                "RagCore", "RagInference", "RagStore", "RagIngest", "RagAssistant", "RagServer",
+                "RagCore", "RagInference", "RagStore", "RagIngest", "RagAssistant", "RagServer", "RagAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -129,7 +139,7 @@ let package = Package(
         .executableTarget(
             name: "RagBench",
             dependencies: [
-                "RagCore", "RagInference", "CLlama", "RagStore", "RagIngest",
+                "RagCore", "RagInference", "CLlama", "RagStore", "RagIngest", "RagAudit",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -164,6 +174,7 @@ let package = Package(
         ),
         .testTarget(name: "RagChunkingTests", dependencies: ["RagChunking", "RagCore"]),
         .testTarget(name: "RagExtractionTests", dependencies: ["RagExtraction", "RagCore"]),
+        .testTarget(name: "RagAuditTests", dependencies: ["RagAudit"]),
         .testTarget(
             name: "RagIngestTests",
             dependencies: ["RagIngest", "RagStore", "RagInference", "RagExtraction", "RagChunking", "RagCore", "RagTesting"],

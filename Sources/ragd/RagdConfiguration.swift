@@ -51,11 +51,23 @@ struct RagdConfiguration: Codable, Equatable {
     var routing: RoutingPolicy
     /// `ragd serve`: address, cookies, limits, optional trusted proxy header.
     var server = ServerConfiguration()
+    /// The audit log's own SQLite file; nil: beside `database` (see `auditDatabasePath`).
+    var auditDatabase: String?
+    /// How long audit records are kept at least; they leave only by `ragd audit purge`.
+    var auditRetentionDays: Int
 
     enum CodingKeys: String, CodingKey {
         case database, models, routing, server
         case vectorExtension = "vector_extension"
         case largeModel = "large_model"
+        case auditDatabase = "audit_database"
+        case auditRetentionDays = "audit_retention_days"
+    }
+
+    /// `audit_database`, or the main database's path with its extension replaced by
+    /// `-audit.sqlite` (data/ragd.sqlite → data/ragd-audit.sqlite), so `--db` moves both.
+    var auditDatabasePath: String {
+        auditDatabase ?? (database as NSString).deletingPathExtension + "-audit.sqlite"
     }
 
     static func defaults(environment: [String: String]) -> RagdConfiguration {
@@ -70,7 +82,9 @@ struct RagdConfiguration: Codable, Equatable {
                 chatContext: 4096,
                 embeddingBatchTokens: 256),
             largeModel: nil,
-            routing: RoutingPolicy())
+            routing: RoutingPolicy(),
+            auditDatabase: nil,
+            auditRetentionDays: 365)
         if let host = environment["RAGD_HOST"] { configuration.server.host = host }
         if let port = environment["RAGD_PORT"].flatMap(Int.init) { configuration.server.port = port }
         return configuration
@@ -104,12 +118,17 @@ struct RagdConfiguration: Codable, Equatable {
             guard let i = node.int, i > 0 else { throw ConfigurationError("\(file): \(key) must be a positive integer.") }
             return i
         }
-        let known = Set(["database", "vector_extension", "models", "large_model", "routing", "server"])
+        let known = Set([
+            "database", "vector_extension", "models", "large_model", "routing", "server", "audit_database",
+            "audit_retention_days",
+        ])
         for key in root.keys.compactMap(\.string) where !known.contains(key) {
             throw ConfigurationError("\(file): unknown key '\(key)' (known: \(known.sorted().joined(separator: ", "))).")
         }
         if let v = try string(root["database"], "database") { database = v }
         if let v = try string(root["vector_extension"], "vector_extension") { vectorExtension = v }
+        if let v = try string(root["audit_database"], "audit_database") { auditDatabase = v }
+        if let v = try int(root["audit_retention_days"], "audit_retention_days") { auditRetentionDays = v }
         if let m = root["models"]?.mapping {
             if let v = try string(m["chat"], "models.chat") { models.chat = v }
             if let v = try string(m["embedding"], "models.embedding") { models.embedding = v }
