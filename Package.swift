@@ -151,7 +151,7 @@ let package = Package(
         .target(
             name: "RagTesting",
             dependencies: [
-                "RagInference", "RagStore", "RagIngest", "RagAssistant", "RagServer",
+                "RagInference", "RagStore", "RagIngest", "RagAssistant", "RagServer", "RagAudit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
@@ -166,7 +166,7 @@ let package = Package(
         .testTarget(
             name: "RagServerTests",
             dependencies: [
-                "RagServer", "RagStore", "RagIngest", "RagAssistant", "RagInference", "RagTesting",
+                "RagServer", "RagStore", "RagIngest", "RagAssistant", "RagInference", "RagTesting", "RagAudit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -10,7 +10,7 @@ import RagStore
 /// channel, the question, the answer, each source shown (document, version, content hash,
 /// location, chunk, score), the route with the model's file hash, the verification outcome,
 /// latencies, token counts, and how many candidates access control hid — a count, never which.
-public struct AuditLogRecorder: AuditRecorder {
+public struct AuditLogRecorder: Sendable {
     public let log: AuditLog
     let store: RagStore
     let embedder: any EmbeddingModel

@@ -12,9 +12,9 @@ extension RagServer {
     func addAuditRoutes(to group: RouterGroup<RagRequestContext>) {
         group.get("/audit") { request, context in
             guard let log = audit?.log else { throw ServerError(.notFound, "The audit log is not configured.") }
-            let query = request.uri.queryParameters
+            let query = Self.queryDictionary(request)
             let filter = try Self.auditFilter(query)
-            let page = max(Int(query["page"].map(String.init) ?? "") ?? 1, 1)
+            let page = max(Int(query["page"] ?? "") ?? 1, 1)
             if filter != AuditFilter() {
                 await recordAction("audit.search", filter.details, context: context)
             }
@@ -33,9 +33,9 @@ extension RagServer {
         }
         group.get("/audit/export") { request, context in
             guard let log = audit?.log else { throw ServerError(.notFound, "The audit log is not configured.") }
-            let query = request.uri.queryParameters
+            let query = Self.queryDictionary(request)
             let filter = try Self.auditFilter(query)
-            guard let format = AuditExportFormat(rawValue: query["format"].map(String.init) ?? "csv") else {
+            guard let format = AuditExportFormat(rawValue: query["format"] ?? "csv") else {
                 throw ServerError.badRequest("format is csv or jsonl.")
             }
             var details = filter.details
@@ -102,9 +102,15 @@ extension RagServer {
         }
     }
 
-    static func auditFilter(_ query: FlatDictionary<Substring, Substring>) throws -> AuditFilter {
+    static func queryDictionary(_ request: Request) -> [String: String] {
+        var query: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+        return query
+    }
+
+    static func auditFilter(_ query: [String: String]) throws -> AuditFilter {
         func value(_ key: String) -> String? {
-            query[Substring(key)].map { String($0).trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+            query[key].map { String($0).trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
         }
         func date(_ key: String, endOfDay: Bool) throws -> Date? {
             guard let text = value(key) else { return nil }
@@ -139,16 +145,16 @@ extension RagServer {
         return formatter.string(from: Date())
     }
 
-    private func auditSearchBody(query: FlatDictionary<Substring, Substring>, records: [AuditRecord], total: Int, page: Int,
+    private func auditSearchBody(query: [String: String], records: [AuditRecord], total: Int, page: Int,
                                  head: AuditHead) -> String {
-        func field(_ key: String) -> String { HTML.escape(query[Substring(key)].map(String.init) ?? "") }
+        func field(_ key: String) -> String { HTML.escape(query[key] ?? "") }
         func option(_ value: String, _ selected: String) -> String {
             "<option\(value == selected ? " selected" : "")>\(value)</option>"
         }
-        let route = query["route"].map(String.init) ?? "", kind = query["kind"].map(String.init) ?? ""
+        let route = query["route"] ?? "", kind = query["kind"] ?? ""
         var params = URLComponents()
         params.queryItems = ["user", "from", "to", "text", "document", "route", "kind"].compactMap { key in
-            query[Substring(key)].map { URLQueryItem(name: key, value: String($0)) }
+            query[key].map { URLQueryItem(name: key, value: String($0)) }
         }
         let filterQuery = params.percentEncodedQuery ?? ""
         let rows = records.map { r -> String in
@@ -193,7 +199,7 @@ extension RagServer {
         let e = r.event
         var rows: [(String, String)] = [
             ("Time", Self.displayDate(r.time)), ("Kind", e.kind.rawValue), ("Channel", e.channel),
-            ("User", "\(e.actor.name) (id \(e.actor.userId.map(String.init) ?? "-"), \(e.actor.role))"),
+            ("User", "\(e.actor.name) (id \(e.actor.userId.map { String($0) } ?? "-"), \(e.actor.role))"),
             ("Groups", e.actor.groups.joined(separator: ", ")), ("Client address", e.clientAddress ?? ""),
         ]
         if let action = e.action { rows.append(("Action", action)) }

@@ -215,3 +215,15 @@ enum AuditDate {
         throw ValidationError("\(option) takes a date as YYYY-MM-DD or ISO-8601 (2026-11-22T09:30:00Z), not '\(text)'.")
     }
 }
+
+/// Records an administrative command-line action in the audit log.
+enum CommandLineAudit {
+    static func record(_ global: GlobalOptions, _ action: String, _ details: [String: String]) async throws {
+        let configuration = try global.load()
+        let log = try AuditLog(path: configuration.auditDatabasePath)
+        let name = ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? NSUserName()
+        _ = try await log.append(AuditEvent(
+            kind: .admin, actor: AuditActor(userId: nil, name: name, role: "local-admin", groups: []), channel: "cli",
+            action: action, details: details))
+    }
+}

@@ -26,7 +26,9 @@ import Testing
                 "/ask", ["question": "What string did the intranet search box display until version 4.2?", "csrf": session.csrf],
                 cookie: session.cookie, headers: [.accept: "text/event-stream"])
             let done = try #require(streamed.events.last { $0.name == "done" })
-            #expect(!done.data.contains("<script>alert("))
+            let html = try #require((try JSONSerialization.jsonObject(with: Data(done.data.utf8)) as? [String: Any])?["html"] as? String)
+            #expect(!html.contains("<script>alert("), "the HTML the page inserts is escaped")
+            #expect(html.contains("&lt;script&gt;alert("))
         }
     }
 
