@@ -102,8 +102,11 @@ extension AuditLog {
 /// One CSV line (RFC 4180), CRLF-terminated.
 func csvLine(_ fields: [String]) -> Data {
     var line = ""
-    for (i, field) in fields.enumerated() {
+    for (i, raw) in fields.enumerated() {
         if i > 0 { line += "," }
+        // A question typed as "=HYPERLINK(…)" must not become a formula when an auditor opens
+        // the export in a spreadsheet: such a cell gets a leading apostrophe (OWASP's advice).
+        let field = raw.first.map { "=+-@\t\r".contains($0) } == true ? "'" + raw : raw
         if field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
             line += "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         } else {

@@ -80,3 +80,22 @@ import Testing
         #expect(try log.verify().isIntact)
     }
 }
+
+@Suite struct SpreadsheetSafetyTests {
+    let folder: TemporaryFolder
+    init() throws { folder = try TemporaryFolder() }
+
+    @Test func questionsThatLookLikeFormulasAreDefusedInCSV() async throws {
+        let log = try AuditLog(path: folder.auditPath)
+        _ = try await log.append(questionEvent(question: "=HYPERLINK(\"http://x\",\"click\")", answer: "@SUM(A1:A9)"))
+        var data = Data()
+        try log.export(format: .csv) { data.append($0) }
+        let rows = parseCSV(String(decoding: data, as: UTF8.self))
+        #expect(rows[1][AuditLog.csvColumns.firstIndex(of: "question")!] == "'=HYPERLINK(\"http://x\",\"click\")")
+        #expect(rows[1][AuditLog.csvColumns.firstIndex(of: "answer")!] == "'@SUM(A1:A9)")
+        // JSONL keeps the exact text (it is what the hash covers).
+        var jsonl = Data()
+        try log.export(format: .jsonl) { jsonl.append($0) }
+        #expect(String(decoding: jsonl, as: UTF8.self).contains("=HYPERLINK"))
+    }
+}
