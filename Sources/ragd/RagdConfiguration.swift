@@ -40,6 +40,8 @@ struct RagdConfiguration: Codable, Equatable {
         var apiKeyEnvironment: String?
         /// The server's context window in tokens.
         var context: Int
+        /// Allow an endpoint outside loopback and private ranges (off: ragd refuses to start).
+        var allowPublicEndpoint = false
     }
 
     /// The SQLite database file.
@@ -141,7 +143,8 @@ struct RagdConfiguration: Codable, Equatable {
             else { throw ConfigurationError("\(file): large_model needs url and model.") }
             largeModel = LargeModel(
                 url: url, model: model, apiKeyEnvironment: try string(m["api_key_env"], "large_model.api_key_env"),
-                context: try int(m["context"], "large_model.context") ?? 8192)
+                context: try int(m["context"], "large_model.context") ?? 8192,
+                allowPublicEndpoint: m["allow_public_endpoint"]?.bool ?? false)
         }
         if let m = root["server"]?.mapping { try mergeServer(m, file: file) }
         if let m = root["routing"]?.mapping {
