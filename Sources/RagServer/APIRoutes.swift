@@ -93,7 +93,9 @@ extension RagServer {
             let limit = min(max(request.uri.queryParameters["limit"].flatMap { Int(String($0)) } ?? 10, 1), 50)
             var retriever = askService.assistant.retriever
             retriever.limit = limit
-            let (_, hits) = try await retriever.retrieve(query, access: context.identity!.access)
+            let access = context.identity!.access
+            let search = retriever
+            let (_, hits) = try await searchGate.withTurn { try await search.retrieve(query, access: access) }
             let results = hits.map { hit in
                 let source = Source(number: 0, hit: hit)
                 return SearchResult(

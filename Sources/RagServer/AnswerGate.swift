@@ -9,11 +9,13 @@ actor AnswerGate {
     private(set) var running = 0
     private var waiting: [CheckedContinuation<Void, any Error>] = []
     private let metrics: ServerMetrics?
+    private let retryAfterSeconds: Int
 
-    init(maxRunning: Int, maxWaiting: Int, metrics: ServerMetrics?) {
+    init(maxRunning: Int, maxWaiting: Int, metrics: ServerMetrics?, retryAfterSeconds: Int = 5) {
         self.maxRunning = max(1, maxRunning)
         self.maxWaiting = max(0, maxWaiting)
         self.metrics = metrics
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
     /// Waits for a turn. - Throws: `ServerError(503)` with Retry-After when the line is full.
@@ -25,8 +27,8 @@ actor AnswerGate {
         }
         guard waiting.count < maxWaiting else {
             metrics?.rejected("overload")
-            throw ServerError(.serviceUnavailable, "ragd is busy answering other questions. Try again in a few seconds.",
-                              headers: [.retryAfter: "5"])
+            throw ServerError(.serviceUnavailable, "ragd is busy. Try again in a few seconds.",
+                              headers: [.retryAfter: String(retryAfterSeconds)])
         }
         try await withCheckedThrowingContinuation { waiting.append($0) }
         publish()
@@ -43,8 +45,9 @@ actor AnswerGate {
     }
 
     private func publish() {
-        metrics?.answersInFlight.set(Double(running))
-        metrics?.answersWaiting.set(Double(waiting.count))
+        guard let metrics else { return }
+        metrics.answersInFlight.set(Double(running))
+        metrics.answersWaiting.set(Double(waiting.count))
     }
 
     /// Runs `body` in a turn.

@@ -22,6 +22,9 @@ public struct RagServer: Sendable {
     /// Names of the loaded models, for /readyz.
     public let modelNames: [String: String]
     let loginLimiter = RateLimiter(limit: 5, window: 300)
+    /// Searches run a few at a time (each embeds the query); a bounded number wait, the rest
+    /// get 503 + Retry-After instead of an ever longer queue.
+    let searchGate = AnswerGate(maxRunning: 4, maxWaiting: 32, metrics: nil, retryAfterSeconds: 1)
 
     public init(store: RagStore, assistant: Assistant, configuration: ServerConfiguration = ServerConfiguration(),
                 audit: AuditLogRecorder? = nil, logger: Logger = Logger(label: "ragd.server")) {
