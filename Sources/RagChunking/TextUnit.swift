@@ -57,6 +57,8 @@ struct UnitBuilder {
     }
 
     private mutating func append(_ text: String, start: Int, page: Int?, startsBlock: Bool, keepLines: Bool = false) {
+        // Nothing to read (a table row of empty cells): no unit, or a chunk could be empty.
+        guard text.contains(where: { !$0.isWhitespace }) else { return }
         let tokens = counter.count(text)
         if tokens <= maxUnitTokens {
             units.append(TextUnit(text: text, start: start, page: page, tokens: tokens, startsBlock: startsBlock))
@@ -80,10 +82,12 @@ struct UnitBuilder {
             }
             if wordTokens > maxUnitTokens {
                 // One "word" (a URL, a base64 line) beyond a chunk: cut it by characters.
+                var sliceStart = at
                 for slice in String(word).chunked(maxCharacters: maxUnitTokens) {
-                    units.append(TextUnit(text: slice, start: at, page: page, tokens: counter.count(slice),
+                    units.append(TextUnit(text: slice, start: sliceStart, page: page, tokens: counter.count(slice),
                                           startsBlock: startsBlock && first))
                     first = false
+                    sliceStart += slice.unicodeScalars.count
                 }
                 at += word.unicodeScalars.count + 1
                 pieceStart = at
