@@ -116,7 +116,7 @@ enum ExtractHelper {
 
     @Test("cancelling the task kills the child")
     func cancellation() async throws {
-        let isolated = IsolatedExtractor(helper: ExtractHelper.shell("sleep 90"), timeLimit: .seconds(120))
+        let isolated = IsolatedExtractor(helper: ExtractHelper.shell("sleep 300"), timeLimit: .seconds(600))
         let clock = ContinuousClock()
         let started = clock.now
         let task = Task { () async throws -> ExtractedDocument in
@@ -125,9 +125,10 @@ enum ExtractHelper {
         try await Task.sleep(for: .milliseconds(200))
         task.cancel()
         let result = await task.result
-        // Well under the child's 90 s; not tight, because blocking tests running beside this
-        // one can hold the cooperative pool's threads for seconds.
-        #expect(clock.now - started < .seconds(45))
+        // Well under the child's 300 s. Not tighter: blocking tests running beside this one
+        // hold the cooperative pool's threads, so resuming after the sleep can take a minute
+        // on a loaded two-core machine. The "cancelled" error shows the kill path ran.
+        #expect(clock.now - started < .seconds(200))
         guard case .failure(let error) = result else { Issue.record("expected an error"); return }
         #expect((error as? ExtractionError)?.description.hasPrefix("unreadable: cancelled") == true, "\(error)")
     }
