@@ -55,29 +55,46 @@ import Testing
         return ExtractedDocument(format: .text, title: nil, sections: sections)
     }
 
+    /// Seeds whose documents broke an invariant once (found in long runs), replayed every time.
+    static let knownSeeds: [UInt64] = [
+        1_003_127,  // a chunk of one tab: a long sentence's words are split at spaces only
+    ]
+
+    @Test("documents from seeds that once broke the chunker keep its invariants", arguments: knownSeeds)
+    func knownSeed(_ seed: UInt64) {
+        let issues = Self.run(seed: seed).issues
+        #expect(issues.count == 0, "seed \(seed): \(issues.prefix(3))")
+    }
+
+    /// One iteration: options, counter and document from `seed`, chunked and checked.
+    static func run(seed: UInt64) -> (chunks: Int, issues: [String], options: String) {
+        var rng = SplitMix64(seed: seed)
+        let maxTokens = Int.random(in: 48...512, using: &rng)  // below ~48 the 16-token unit floor cannot fit
+        let target = Int.random(in: max(4, maxTokens / 4)...maxTokens, using: &rng)
+        let overlap = Int.random(in: 0...(target / 2), using: &rng)
+        let counter: any TokenCounter = Bool.random(using: &rng) ? Words() : Pieces()
+        let document = randomDocument(using: &rng)
+        let chunker = Chunker(counter: counter, options: ChunkingOptions(maxTokens: maxTokens, targetTokens: target, overlapTokens: overlap))
+        let result = chunker.chunks(of: document, title: Bool.random(using: &rng) ? "Title" : nil)
+        return (result.count, ChunkInvariants.check(result, of: document, maxTokens: maxTokens),
+                "maxTokens \(maxTokens), target \(target), overlap \(overlap)")
+    }
+
     @Test("random documents keep the chunker's invariants")
     func randomDocuments() {
         let budget = FuzzBudget(defaultSeconds: 10)
         var iterations = 0, chunks = 0
         while budget.continues(after: iterations) {
             let seed = budget.seed &+ UInt64(iterations)
-            var rng = SplitMix64(seed: seed)
             iterations += 1
-            let maxTokens = Int.random(in: 48...512, using: &rng)  // below ~48 the 16-token unit floor cannot fit
-            let target = Int.random(in: max(4, maxTokens / 4)...maxTokens, using: &rng)
-            let overlap = Int.random(in: 0...(target / 2), using: &rng)
-            let counter: any TokenCounter = Bool.random(using: &rng) ? Words() : Pieces()
-            let document = Self.randomDocument(using: &rng)
             if budget.isLong {
                 // Enough to replay a crash: the seed decides everything else.
                 try? Data("\(seed)\n".utf8).write(to: FileManager.default.temporaryDirectory.appendingPathComponent("ragd-fuzz-chunker-seed"))
             }
-            let chunker = Chunker(counter: counter, options: ChunkingOptions(maxTokens: maxTokens, targetTokens: target, overlapTokens: overlap))
-            let result = chunker.chunks(of: document, title: Bool.random(using: &rng) ? "Title" : nil)
-            chunks += result.count
-            let issues = ChunkInvariants.check(result, of: document, maxTokens: maxTokens)
+            let (count, issues, options) = Self.run(seed: seed)
+            chunks += count
             let summary = "\(issues.count) broken chunks, first: \(issues.prefix(3))"
-            #expect(issues.count == 0, "seed \(seed) (maxTokens \(maxTokens), target \(target), overlap \(overlap)): \(summary)")
+            #expect(issues.count == 0, "seed \(seed) (\(options)): \(summary)")
             if !issues.isEmpty { break }
         }
         print("fuzz chunker: \(iterations) documents in \(budget.elapsed), \(chunks) chunks, base seed \(budget.seed)")
