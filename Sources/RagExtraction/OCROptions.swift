@@ -23,3 +23,9 @@ public struct OCROptions: Sendable, Equatable, Codable {
         self.languages = languages
     }
 }
+
+extension OCROptions {
+    /// Whether Tesseract can load `languages` here (its `tesseract-ocr-LANG` data is
+    /// installed). Without it OCR quietly reads nothing, so `ragd doctor` asks this.
+    public var engineAvailable: Bool { PDFPageOCR(options: self) != nil }
+}
