@@ -38,6 +38,7 @@ run: build
 test: setup
 	swift build --build-tests
 	swift test --skip-build $(SWIFT_TEST_FLAGS)
+	scripts/crash-test.sh 20 .build/debug/ragd
 
 bench: setup
 	swift build -c release --product ragd-bench

@@ -92,6 +92,16 @@ let package = Package(
         // The query service: retrieve, prompt, generate, verify citations, route small → large.
         .target(name: "RagAssistant", dependencies: ["RagCore", "RagStore", "RagInference"]),
 
+        // The tamper-evident audit log: a hash-chained, append-only record in its own SQLite file.
+        .target(
+            name: "RagAudit",
+            dependencies: [
+                "RagCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
         // The ingestion worker: extract → chunk → embed → store, incremental.
         .target(
             name: "RagIngest",
@@ -109,7 +119,7 @@ let package = Package(
         .target(
             name: "RagServer",
             dependencies: [
-                "RagCore", "RagStore", "RagAssistant", "RagInference",
+                "RagCore", "RagStore", "RagAssistant", "RagInference", "RagAudit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -124,7 +134,7 @@ let package = Package(
         .executableTarget(
             name: "ragd",
             dependencies: [
-                "RagCore", "RagInference", "RagStore", "RagIngest", "RagAssistant", "RagServer", "RagExtraction",
+                "RagCore", "RagInference", "RagStore", "RagIngest", "RagAssistant", "RagServer", "RagAudit", "RagExtraction",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -138,7 +148,7 @@ let package = Package(
         .executableTarget(
             name: "RagBench",
             dependencies: [
-                "RagCore", "RagInference", "CLlama", "RagStore", "RagIngest",
+                "RagCore", "RagInference", "CLlama", "RagStore", "RagIngest", "RagAudit",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -150,7 +160,7 @@ let package = Package(
         .target(
             name: "RagTesting",
             dependencies: [
-                "RagInference", "RagStore", "RagIngest", "RagAssistant", "RagServer",
+                "RagInference", "RagStore", "RagIngest", "RagAssistant", "RagServer", "RagAudit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
@@ -165,7 +175,7 @@ let package = Package(
         .testTarget(
             name: "RagServerTests",
             dependencies: [
-                "RagServer", "RagStore", "RagIngest", "RagAssistant", "RagInference", "RagTesting",
+                "RagServer", "RagStore", "RagIngest", "RagAssistant", "RagInference", "RagTesting", "RagAudit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -175,6 +185,7 @@ let package = Package(
         // Seeded random inputs for the HTML extractor and the chunker (RAGD_FUZZ_SECONDS for long runs).
         .testTarget(name: "RagFuzzTests", dependencies: ["RagExtraction", "RagChunking", "RagCore"]),
         .testTarget(name: "RagExtractionTests", dependencies: ["RagExtraction", "RagCore", "RagChunking", "RagExtract"]),
+        .testTarget(name: "RagAuditTests", dependencies: ["RagAudit"]),
         .testTarget(
             name: "RagIngestTests",
             dependencies: ["RagIngest", "RagStore", "RagInference", "RagExtraction", "RagChunking", "RagCore", "RagTesting"],

@@ -2,8 +2,8 @@ import Crypto
 import Foundation
 
 /// SHA-256 of a file, read in 1 MiB pieces so large files never sit whole in memory.
-enum FileHasher {
-    static func sha256(path: String) throws -> (hex: String, size: Int64) {
+public enum FileHasher {
+    public static func sha256(path: String) throws -> (hex: String, size: Int64) {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw CocoaError(.fileReadNoPermission, userInfo: [NSFilePathErrorKey: path])
         }

@@ -8,12 +8,6 @@ public enum AskChannel: String, Sendable, Codable {
     case web, api, openai
 }
 
-/// Receives every answered question and every admin action (the audit log implements it).
-public protocol AuditRecorder: Sendable {
-    func recordQuestion(_ answer: Answer, identity: Identity, clientAddress: String?, channel: AskChannel) async throws
-    func recordAction(_ action: String, details: [String: String], identity: Identity, clientAddress: String?) async throws
-}
-
 /// A source as a reader sees it: where it is, a link they may open, the passage.
 public struct SourceView: Codable, Sendable, Equatable {
     public var number: Int
@@ -117,14 +111,14 @@ public struct AskService: Sendable {
     let gate: AnswerGate
     let limiter: RateLimiter
     let metrics: ServerMetrics
-    let audit: (any AuditRecorder)?
+    let audit: AuditLogRecorder?
     let logger: Logger
 
     /// Longest question accepted, in characters.
     public static let maxQuestionLength = 2000
 
     init(assistant: Assistant, store: RagStore, configuration: ServerConfiguration, metrics: ServerMetrics,
-         audit: (any AuditRecorder)?, logger: Logger) {
+         audit: AuditLogRecorder?, logger: Logger) {
         self.assistant = assistant
         self.store = store
         self.gate = AnswerGate(maxRunning: configuration.maxConcurrentAnswers,
@@ -169,7 +163,7 @@ public struct AskService: Sendable {
                     case .text(let piece): continuation.yield(.text(piece))
                     case .retracted(let reason): continuation.yield(.retracted(reason))
                     case .answer(let answer):
-                        let historyId = await finish(answer, identity: identity, clientAddress: clientAddress, channel: channel)
+                        let historyId = try await finish(answer, identity: identity, clientAddress: clientAddress, channel: channel)
                         continuation.yield(.done(AnswerView(answer, historyId: historyId)))
                     }
                 }
@@ -191,8 +185,19 @@ public struct AskService: Sendable {
         throw ServerError(.internalServerError, "The answer ended early; see the daemon's log.")
     }
 
-    /// History, metrics, audit. - Returns: the history entry's id.
-    private func finish(_ answer: Answer, identity: Identity, clientAddress: String?, channel: AskChannel) async -> Int64? {
+    /// Audit, history, metrics. - Returns: the history entry's id.
+    /// - Throws: 500 when the audit record cannot be written: an answer nobody could later
+    ///   account for is withheld.
+    private func finish(_ answer: Answer, identity: Identity, clientAddress: String?, channel: AskChannel) async throws -> Int64? {
+        if let audit {
+            do {
+                try await audit.recordQuestion(answer, identity: identity, clientAddress: clientAddress, channel: channel)
+            } catch {
+                logger.critical("audit record not written; answer withheld", metadata: ["error": "\(error)"])
+                throw ServerError(.internalServerError,
+                                  "The answer could not be recorded in the audit log, so it is withheld. Tell an administrator.")
+            }
+        }
         metrics.answered(path: answer.path.rawValue, channel: channel.rawValue, promptTokens: answer.promptTokens,
                          generatedTokens: answer.generatedTokens)
         if let ttft = answer.timeToFirstTokenMilliseconds { metrics.firstToken.record(.milliseconds(ttft)) }
@@ -215,13 +220,6 @@ public struct AskService: Sendable {
                 sources: sources)).id
         } catch {
             logger.error("history not saved", metadata: ["error": "\(error)"])
-        }
-        if let audit {
-            do {
-                try await audit.recordQuestion(answer, identity: identity, clientAddress: clientAddress, channel: channel)
-            } catch {
-                logger.critical("audit record not written", metadata: ["error": "\(error)"])
-            }
         }
         return historyId
     }

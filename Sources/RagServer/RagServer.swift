@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import RagAssistant
+import RagAudit
 import RagStore
 
 /// The HTTP side of the daemon: builds the router with every page and API.
@@ -16,14 +17,14 @@ public struct RagServer: Sendable {
     public let askService: AskService
     public let metrics: ServerMetrics
     public let configuration: ServerConfiguration
-    public let audit: (any AuditRecorder)?
+    public let audit: AuditLogRecorder?
     public let logger: Logger
     /// Names of the loaded models, for /readyz.
     public let modelNames: [String: String]
     let loginLimiter = RateLimiter(limit: 5, window: 300)
 
     public init(store: RagStore, assistant: Assistant, configuration: ServerConfiguration = ServerConfiguration(),
-                audit: (any AuditRecorder)? = nil, logger: Logger = Logger(label: "ragd.server")) {
+                audit: AuditLogRecorder? = nil, logger: Logger = Logger(label: "ragd.server")) {
         self.store = store
         self.accounts = Accounts(store: store, bcryptCost: configuration.bcryptCost, sessionHours: configuration.sessionHours)
         let metrics = ServerMetrics()
@@ -56,10 +57,24 @@ public struct RagServer: Sendable {
         addAdminAPIRoutes(to: admin)
         let monitoring = router.group().add(middleware: RequireRole(.admin, .auditor))
         monitoring.get("/metrics") { _, _ in
-            let text = metrics.render(store: store, extra: [])
+            var text = metrics.render(store: store, extra: [])
+            if let head = try? audit?.log.head() {
+                // The chain's head, so an outside system can keep it (label values are free text).
+                text += """
+                    # HELP ragd_audit_records Records in the audit log.
+                    # TYPE ragd_audit_records gauge
+                    ragd_audit_records \(head.count)
+                    # HELP ragd_audit_head_id The audit chain's last record id; its SHA-256 is the hash label.
+                    # TYPE ragd_audit_head_id gauge
+                    ragd_audit_head_id{hash="\(head.hash)"} \(head.lastId)
+
+                    """
+            }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                             body: .init(byteBuffer: ByteBuffer(string: text)))
         }
+        let auditors = router.group().add(middleware: RequireRole(.auditor))
+        addAuditRoutes(to: auditors)
         extraRoutes(router.group())
         return router
     }

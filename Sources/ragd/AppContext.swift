@@ -22,6 +22,8 @@ struct AppContext {
         let small = try LlamaChatModel(configuration: configuration.chatConfiguration)
         var large: (any ChatModel)?
         if let l = configuration.largeModel {
+            // No egress: refuse to start with an endpoint outside the network (unless allowed).
+            try EndpointPolicy.check(url: l.url, allowPublic: l.allowPublicEndpoint)
             let key = l.apiKeyEnvironment.flatMap { ProcessInfo.processInfo.environment[$0] }
             large = RemoteChatModel(endpoint: RemoteEndpoint(baseURL: l.url, model: l.model, apiKey: key), contextLength: l.context)
         }

@@ -14,7 +14,9 @@ struct Ragd: AsyncParsableCommand {
             Every subcommand takes --db (the SQLite file) and --config (a YAML file; see \
             deploy/ragd.example.yaml). Run `make setup` once to fetch the models.
             """,
-        subcommands: [Serve.self, Ingest.self, Ask.self, Search.self, Eval.self, User.self, SourceCommand.self, Doctor.self,
-                      ExtractFile.self]
+        subcommands: [
+            Serve.self, Ingest.self, Ask.self, Search.self, Eval.self, User.self, SourceCommand.self, Audit.self, Doctor.self,
+            ExtractFile.self,
+        ]
     )
 }

@@ -41,6 +41,8 @@ struct RagdConfiguration: Codable, Equatable {
         var apiKeyEnvironment: String?
         /// The server's context window in tokens.
         var context: Int
+        /// Allow an endpoint outside loopback and private ranges (off: ragd refuses to start).
+        var allowPublicEndpoint = false
     }
 
     /// How files are read during ingest: isolation limits and OCR.
@@ -86,6 +88,10 @@ struct RagdConfiguration: Codable, Equatable {
     var routing: RoutingPolicy
     /// `ragd serve`: address, cookies, limits, optional trusted proxy header.
     var server = ServerConfiguration()
+    /// The audit log's own SQLite file; nil: beside `database` (see `auditDatabasePath`).
+    var auditDatabase: String?
+    /// How long audit records are kept at least; they leave only by `ragd audit purge`.
+    var auditRetentionDays: Int
     /// `ragd ingest` and the daemon's ingest worker: isolation limits and OCR.
     var ingest = IngestSettings()
 
@@ -93,6 +99,14 @@ struct RagdConfiguration: Codable, Equatable {
         case database, models, routing, server, ingest
         case vectorExtension = "vector_extension"
         case largeModel = "large_model"
+        case auditDatabase = "audit_database"
+        case auditRetentionDays = "audit_retention_days"
+    }
+
+    /// `audit_database`, or the main database's path with its extension replaced by
+    /// `-audit.sqlite` (data/ragd.sqlite → data/ragd-audit.sqlite), so `--db` moves both.
+    var auditDatabasePath: String {
+        auditDatabase ?? (database as NSString).deletingPathExtension + "-audit.sqlite"
     }
 
     static func defaults(environment: [String: String]) -> RagdConfiguration {
@@ -107,7 +121,9 @@ struct RagdConfiguration: Codable, Equatable {
                 chatContext: 4096,
                 embeddingBatchTokens: 256),
             largeModel: nil,
-            routing: RoutingPolicy())
+            routing: RoutingPolicy(),
+            auditDatabase: nil,
+            auditRetentionDays: 365)
         if let host = environment["RAGD_HOST"] { configuration.server.host = host }
         if let port = environment["RAGD_PORT"].flatMap(Int.init) { configuration.server.port = port }
         return configuration
@@ -141,12 +157,17 @@ struct RagdConfiguration: Codable, Equatable {
             guard let i = node.int, i > 0 else { throw ConfigurationError("\(file): \(key) must be a positive integer.") }
             return i
         }
-        let known = Set(["database", "vector_extension", "models", "large_model", "routing", "server", "ingest"])
+        let known = Set([
+            "database", "vector_extension", "models", "large_model", "routing", "server", "audit_database",
+            "audit_retention_days", "ingest",
+        ])
         for key in root.keys.compactMap(\.string) where !known.contains(key) {
             throw ConfigurationError("\(file): unknown key '\(key)' (known: \(known.sorted().joined(separator: ", "))).")
         }
         if let v = try string(root["database"], "database") { database = v }
         if let v = try string(root["vector_extension"], "vector_extension") { vectorExtension = v }
+        if let v = try string(root["audit_database"], "audit_database") { auditDatabase = v }
+        if let v = try int(root["audit_retention_days"], "audit_retention_days") { auditRetentionDays = v }
         if let m = root["models"]?.mapping {
             if let v = try string(m["chat"], "models.chat") { models.chat = v }
             if let v = try string(m["embedding"], "models.embedding") { models.embedding = v }
@@ -159,7 +180,8 @@ struct RagdConfiguration: Codable, Equatable {
             else { throw ConfigurationError("\(file): large_model needs url and model.") }
             largeModel = LargeModel(
                 url: url, model: model, apiKeyEnvironment: try string(m["api_key_env"], "large_model.api_key_env"),
-                context: try int(m["context"], "large_model.context") ?? 8192)
+                context: try int(m["context"], "large_model.context") ?? 8192,
+                allowPublicEndpoint: m["allow_public_endpoint"]?.bool ?? false)
         }
         if let m = root["server"]?.mapping { try mergeServer(m, file: file) }
         if let m = root["ingest"]?.mapping { try mergeIngest(m, file: file) }

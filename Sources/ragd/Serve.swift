@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import RagIngest
+import RagAudit
 import RagInference
 import RagServer
 import ServiceLifecycle
@@ -44,8 +45,15 @@ struct Serve: AsyncParsableCommand {
         if let port { serverConfiguration.port = port }
 
         let assistant = try context.assistant()
+        // Every question and admin action goes to the audit log, with the model files' hashes.
+        let auditLog = try AuditLog(path: context.configuration.auditDatabasePath)
+        var modelHashes: [String: String] = [:]
+        for path in [context.configuration.models.chat, context.configuration.models.embedding] {
+            modelHashes[(path as NSString).lastPathComponent] = try FileHasher.sha256(path: path).hex
+        }
+        let recorder = AuditLogRecorder(log: auditLog, store: context.store, embedder: context.embedder, modelHashes: modelHashes)
         let server = RagServer(store: context.store, assistant: assistant, configuration: serverConfiguration,
-                               audit: nil, logger: Logger(label: "ragd.server"))
+                               audit: recorder, logger: Logger(label: "ragd.server"))
         let setupToken = try server.accounts.issueSetupTokenIfNeeded()
         let configuredPort = serverConfiguration.port
         let hostForLinks = serverConfiguration.host == "0.0.0.0" || serverConfiguration.host == "::" ? "localhost" : serverConfiguration.host

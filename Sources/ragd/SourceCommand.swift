@@ -26,6 +26,7 @@ struct SourceCommand: AsyncParsableCommand {
             let store = try AppContext(global).store
             let source = try store.addSource(root: root, name: name, groups: GroupList.parse(groups))
             let list = GroupList.decode(source.groups)
+            try await CommandLineAudit.record(global, "source.add", ["source": source.root, "groups": list.joined(separator: ",")])
             print("Source \(source.id!) \(source.name): \(source.root), readable by \(list.isEmpty ? "everyone" : list.joined(separator: ", ")).")
         }
     }
@@ -48,6 +49,7 @@ struct SourceCommand: AsyncParsableCommand {
         @Argument(help: "The source's id (see `ragd source list`).") var id: Int64
         func run() async throws {
             let removed = try AppContext(global).store.removeSource(id: id)
+            try await CommandLineAudit.record(global, "source.remove", ["source_id": String(id), "documents": String(removed)])
             print("Removed source \(id) and its \(removed) documents.")
         }
     }

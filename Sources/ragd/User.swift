@@ -28,6 +28,8 @@ struct User: AsyncParsableCommand {
             let user = try await UserCommands.mapErrors {
                 try await accounts.addUser(name: name, password: password, role: role, groups: GroupList.parse(groups))
             }
+            try await CommandLineAudit.record(global, "user.add", ["name": user.name, "role": user.role.rawValue,
+                                                                   "groups": user.groupList.joined(separator: ",")])
             print("Added \(user.name) (\(user.role.rawValue)\(user.groupList.isEmpty ? "" : ", groups " + user.groupList.joined(separator: ", "))).")
         }
     }
@@ -42,6 +44,7 @@ struct User: AsyncParsableCommand {
             let accounts = try UserCommands.accounts(global)
             let password = try UserCommands.readPassword(stdin: passwordStdin, confirm: true)
             try await UserCommands.mapErrors { try await accounts.setPassword(name: name, password: password) }
+            try await CommandLineAudit.record(global, "user.passwd", ["name": name])
             print("Password changed for \(name).")
         }
     }
@@ -53,6 +56,7 @@ struct User: AsyncParsableCommand {
         func run() async throws {
             let accounts = try UserCommands.accounts(global)
             _ = try await UserCommands.mapErrors { try accounts.store.updateUser(name: name) { $0.disabled = true } }
+            try await CommandLineAudit.record(global, "user.disable", ["name": name])
             print("Disabled \(name).")
         }
     }
@@ -64,6 +68,7 @@ struct User: AsyncParsableCommand {
         func run() async throws {
             let accounts = try UserCommands.accounts(global)
             _ = try await UserCommands.mapErrors { try accounts.store.updateUser(name: name) { $0.disabled = false } }
+            try await CommandLineAudit.record(global, "user.enable", ["name": name])
             print("Enabled \(name).")
         }
     }
@@ -82,6 +87,8 @@ struct User: AsyncParsableCommand {
                     if let groups { user.groups = GroupList.encode(GroupList.parse(groups)) }
                 }
             }
+            try await CommandLineAudit.record(global, "user.set", ["name": user.name, "role": user.role.rawValue,
+                                                                   "groups": user.groupList.joined(separator: ",")])
             print("\(user.name): \(user.role.rawValue), groups \(user.groupList.isEmpty ? "(none)" : user.groupList.joined(separator: ", ")).")
         }
     }
@@ -98,6 +105,7 @@ struct User: AsyncParsableCommand {
             guard let user = try accounts.store.user(name: name) else {
                 throw ValidationError("There is no user named \(name). `ragd user list` shows them.")
             }
+            try await CommandLineAudit.record(global, revoke ? "token.revoke" : "token.issue", ["name": name, "label": label])
             if revoke {
                 print("Revoked \(try accounts.store.revokeTokens(userId: user.id!, name: label)) token(s).")
             } else {

@@ -49,8 +49,14 @@ final class HeadlessChromium: @unchecked Sendable {
         ]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        // Its own process group, so quitting ends the renderer and zygote processes too.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
         var child: pid_t = 0
-        let status = posix_spawn(&child, executable, &actions, nil, &argv, environ)
+        let status = posix_spawn(&child, executable, &actions, &attributes, &argv, environ)
         close(devNull)
         close(inPipe[0])
         close(outPipe[1])
@@ -73,7 +79,7 @@ final class HeadlessChromium: @unchecked Sendable {
         defer { lock.unlock() }
         guard !quitDone else { return }
         quitDone = true
-        kill(pid, SIGKILL)
+        kill(-pid, SIGKILL)
         var status: Int32 = 0
         waitpid(pid, &status, 0)
         close(toBrowser)

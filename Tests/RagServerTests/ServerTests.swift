@@ -69,6 +69,42 @@ import Testing
         }
     }
 
+    @Test func trustedHeaderSignInIsOffByDefaultAndOnlyHonouredFromTheProxy() async throws {
+        let parts = try await ServerFixture.shared.get()
+        // Off by default: the header means nothing.
+        let plain = Application(router: parts.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await plain.test(.live) { client in
+            let response = try await client.execute(uri: "/", method: .get, headers: [HTTPField.Name("X-Remote-User")!: "adam"])
+            #expect(response.status == .seeOther, "no sign-in without configuration")
+        }
+        var configuration = ServerFixture.configuration
+        configuration.trustedHeader = .init(userHeader: "X-Remote-User", groupsHeader: "X-Remote-Groups", trustedProxies: ["127.0.0.1"])
+        let proxied = Application(router: parts.router(configuration: configuration),
+                                  configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await proxied.test(.live) { client in
+            let page = try await client.execute(uri: "/", method: .get, headers: [HTTPField.Name("X-Remote-User")!: "tina"])
+            #expect(page.status == .ok, "the proxy's user is signed in (a new employee account)")
+            #expect(try parts.store.user(name: "tina")?.role == .employee)
+            let admin = try await client.execute(uri: "/admin", method: .get, headers: [HTTPField.Name("X-Remote-User")!: "tina"])
+            #expect(admin.status == .forbidden)
+            // A cross-site form post with the header is refused (no CSRF token in this mode).
+            let post = try await client.execute(
+                uri: "/feedback", method: .post,
+                headers: [HTTPField.Name("X-Remote-User")!: "tina", HTTPField.Name("Sec-Fetch-Site")!: "cross-site",
+                          .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "history_id=1&helpful=yes"))
+            #expect(post.status == .forbidden)
+        }
+        var elsewhere = configuration
+        elsewhere.trustedHeader?.trustedProxies = ["10.9.9.9"]
+        let untrusted = Application(router: parts.router(configuration: elsewhere),
+                                    configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await untrusted.test(.live) { client in
+            let response = try await client.execute(uri: "/", method: .get, headers: [HTTPField.Name("X-Remote-User")!: "adam"])
+            #expect(response.status == .seeOther, "headers from anyone but the proxy are ignored")
+        }
+    }
+
     @Test func rolesGuardAdminAndMonitoringRoutes() async throws {
         try await withServer { client, parts in
             let employee = parts.tokens["alice"]!, admin = parts.tokens["adam"]!, auditor = parts.tokens["audrey"]!

@@ -15,11 +15,14 @@ struct RagBench: AsyncParsableCommand {
     @Option(help: "Repetitions of each measurement (the best is kept).")
     var repeats = 3
 
-    @Option(help: "Which benchmarks: inference, ingest (comma-separated).")
-    var only = "inference,ingest"
+    @Option(help: "Which benchmarks: inference, ingest, audit (comma-separated).")
+    var only = "inference,ingest,audit"
 
     @Option(help: "Ingest only the first N SQLite HTML pages (default: all 766).")
     var htmlPages: Int?
+
+    @Option(help: "Audit benchmark: records appended in all, per setting.")
+    var auditRecords = 4000
 
     @Option(help: "Write the figures as JSON to this file.")
     var json: String = "bench/results/inference.json"
@@ -42,6 +45,9 @@ struct RagBench: AsyncParsableCommand {
         }
         if parts.contains("ingest") {
             report.rows += try await IngestBench(cache: cache, threads: threads, htmlLimit: htmlPages).run()
+        }
+        if parts.contains("audit") {
+            report.rows += try await AuditBench(tasks: 16, records: auditRecords).run()
         }
 
         report.print()

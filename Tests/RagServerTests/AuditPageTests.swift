@@ -1,0 +1,88 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import RagAudit
+import RagServer
+import RagTesting
+import Testing
+
+/// Every question through the daemon leaves one audit record with its sources; admin actions
+/// and auditors' own searches and exports are recorded; only auditors see the audit pages.
+@Suite(.serialized) struct AuditPageTests {
+    @Test func aQuestionLeavesOneRecordWithItsSourcesAndHiddenCount() async throws {
+        try await withServer { client, parts in
+            let before = try parts.auditLog.head()
+            let response = try await client.postJSON(
+                "/api/v1/ask", #"{"question":"What does the VACUUM command do to the database file?"}"#, token: parts.tokens["alice"]!)
+            #expect(response.status == .ok)
+            let head = try parts.auditLog.head()
+            #expect(head.lastId == before.lastId + 1)
+            let record = try #require(try parts.auditLog.record(id: head.lastId))
+            #expect(record.event.kind == .question)
+            #expect(record.event.actor.name == "alice")
+            #expect(record.event.actor.role == "employee")
+            #expect(record.event.channel == "api")
+            let question = try #require(record.event.question)
+            #expect(question.question == "What does the VACUUM command do to the database file?")
+            #expect(question.answer == (try response.json()["answer"] as? String))
+            #expect(!question.sources.isEmpty)
+            #expect(question.sources.allSatisfy { !$0.chunkIds.isEmpty && $0.documentVersion >= 1 && $0.contentSHA256 != nil })
+            #expect(!question.sources.contains { $0.documentId == parts.restrictedDocumentId })
+            #expect(question.filteredOut > 0, "the restricted page's chunks were candidates, hidden from alice")
+            #expect(question.modelSHA256 == "fixture-model-sha256")
+            #expect(try parts.auditLog.verify().isIntact)
+        }
+    }
+
+    @Test func onlyAuditorsSeeTheAuditPagesAndTheirSearchesAndExportsAreRecorded() async throws {
+        try await withServer { client, parts in
+            for name in ["alice", "adam"] {
+                #expect(try await client.get("/audit", token: parts.tokens[name]!).status == .forbidden, "\(name)")
+                #expect(try await client.get("/audit/export?format=csv", token: parts.tokens[name]!).status == .forbidden)
+            }
+            _ = try await client.postJSON("/api/v1/ask", #"{"question":"What is a NULL in SQLite?"}"#, token: parts.tokens["harriet"]!)
+            let auditor = parts.tokens["audrey"]!
+            let day = AuditPageTests.today()
+            let page = try await client.get("/audit?user=harriet&from=\(day)&to=\(day)", token: auditor, accept: "text/html")
+            #expect(page.status == .ok)
+            #expect(page.text.contains("What is a NULL in SQLite?"))
+            let csv = try await client.get("/audit/export?user=harriet&from=\(day)&to=\(day)&format=csv", token: auditor)
+            #expect(csv.status == .ok)
+            #expect(csv.headers[.contentDisposition]?.contains("attachment") == true)
+            let lines = csv.text.split(separator: "\n")
+            #expect(lines.first?.hasPrefix("id,time,kind") == true)
+            #expect(csv.text.contains("What is a NULL in SQLite?"))
+            #expect(!csv.text.contains(",alice,"), "only harriet's records")
+            let jsonl = try await client.get("/audit/export?user=harriet&format=jsonl", token: auditor)
+            let first = try #require(jsonl.text.split(separator: "\n").first)
+            let decoded = try JSONDecoder().decode(AuditRecord.self, from: Data(first.utf8))
+            #expect(decoded.event.actor.name == "harriet")
+            let recent = try parts.auditLog.records(matching: AuditFilter(kind: .audit), limit: 1000)
+            #expect(recent.contains { $0.event.action == "audit.search" && $0.event.actor.name == "audrey" })
+            #expect(recent.contains { $0.event.action == "audit.export" && $0.event.details["format"] == "jsonl" })
+            let record = try await client.get("/audit/records/\(decoded.id)", token: auditor, accept: "text/html")
+            #expect(record.text.contains(decoded.hash))
+        }
+    }
+
+    @Test func adminActionsAreRecorded() async throws {
+        try await withServer { client, parts in
+            let session = try await client.signIn("adam")
+            let response = try await client.postForm(
+                "/admin/sources/\(parts.restrictedSourceId)/groups", ["groups": "hr, legal", "csrf": session.csrf], cookie: session.cookie)
+            #expect(response.status == .seeOther)
+            try parts.store.setSourceGroups(id: parts.restrictedSourceId, groups: ["hr"])
+            let last = try #require(try parts.auditLog.records(matching: AuditFilter(user: "adam", kind: .admin), limit: 1000).last)
+            #expect(last.event.action == "source.groups")
+            #expect(last.event.details["groups"] == "hr,legal")
+        }
+    }
+
+    static func today() -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: Date())
+    }
+}
