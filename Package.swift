@@ -27,6 +27,7 @@ let package = Package(
     products: [
         .executable(name: "ragd", targets: ["ragd"]),
         .executable(name: "ragd-bench", targets: ["RagBench"]),
+        .executable(name: "ragd-extract", targets: ["RagExtract"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -49,12 +50,20 @@ let package = Package(
         .systemLibrary(name: "CLlama", pkgConfig: "llama"),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CPoppler", pkgConfig: "poppler-glib", providers: [.apt(["libpoppler-glib-dev"])]),
+        .systemLibrary(
+            name: "CTesseract", pkgConfig: "tesseract",
+            providers: [.apt(["libtesseract-dev", "tesseract-ocr", "tesseract-ocr-eng"])]),
 
         // The shared vocabulary: extracted documents, chunks, errors. Foundation only.
         .target(name: "RagCore"),
 
-        // Files in, structured text out: PDF (poppler-glib), HTML (libxml2), text, Markdown.
-        .target(name: "RagExtraction", dependencies: ["RagCore", "CLibXML2", "CPoppler"]),
+        // Files in, structured text out: PDF (poppler-glib, Tesseract OCR for scanned pages),
+        // HTML (libxml2), text, Markdown; in-process or in a child process with limits.
+        .target(name: "RagExtraction", dependencies: ["RagCore", "CLibXML2", "CPoppler", "CTesseract"]),
+
+        // `ragd-extract PATH`: extracts one file and prints it as JSON; the small helper that
+        // IsolatedExtractor can run instead of `ragd extract-file` (and that its tests run).
+        .executableTarget(name: "RagExtract", dependencies: ["RagExtraction", "RagCore"]),
 
         // Structure-aware, overlapping chunks sized in the embedding model's tokens. Pure Swift.
         .target(name: "RagChunking", dependencies: ["RagCore"]),
@@ -125,7 +134,7 @@ let package = Package(
         .executableTarget(
             name: "ragd",
             dependencies: [
-                "RagCore", "RagInference", "RagStore", "RagIngest", "RagAssistant", "RagServer", "RagAudit",
+                "RagCore", "RagInference", "RagStore", "RagIngest", "RagAssistant", "RagServer", "RagAudit", "RagExtraction",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -173,7 +182,9 @@ let package = Package(
             linkerSettings: llamaRpath
         ),
         .testTarget(name: "RagChunkingTests", dependencies: ["RagChunking", "RagCore"]),
-        .testTarget(name: "RagExtractionTests", dependencies: ["RagExtraction", "RagCore"]),
+        // Seeded random inputs for the HTML extractor and the chunker (RAGD_FUZZ_SECONDS for long runs).
+        .testTarget(name: "RagFuzzTests", dependencies: ["RagExtraction", "RagChunking", "RagCore"]),
+        .testTarget(name: "RagExtractionTests", dependencies: ["RagExtraction", "RagCore", "RagChunking", "RagExtract"]),
         .testTarget(name: "RagAuditTests", dependencies: ["RagAudit"]),
         .testTarget(
             name: "RagIngestTests",

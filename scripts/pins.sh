@@ -32,3 +32,7 @@ PYPDF_SDIST=pypdf-7.1.0.tar.gz
 PYPDF_SDIST_SHA256=ca3fa902369e98a6d2cb7b56396de902b72ef9bb3c1e8706c1bfc7d8bd0cf0d7
 PIKEPDF_SDIST=pikepdf-10.17.0.tar.gz
 PIKEPDF_SDIST_SHA256=de4ccaae83628e86c1fd473b384c09c6ff1dd35a583a8dacbf61d2aa4bea843b
+# Scanned pages (image-only PDFs) for OCR, from ocrmypdf's tests/resources.
+OCRMYPDF_VERSION=17.13.0
+OCRMYPDF_SDIST=ocrmypdf-17.13.0.tar.gz
+OCRMYPDF_SDIST_SHA256=151c35d810eb628fbc5cb9bbe80b834ecf094737efa0e7a2e9e1fac3c730ed49

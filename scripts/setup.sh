@@ -45,6 +45,7 @@ APT_PACKAGES=(
   build-essential cmake pkg-config ca-certificates unzip
   libsqlite3-dev sqlite3 libxml2-dev libpoppler-glib-dev libcairo2-dev poppler-utils
   chromium-headless-shell
+  tesseract-ocr tesseract-ocr-eng libtesseract-dev
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

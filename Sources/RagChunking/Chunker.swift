@@ -51,8 +51,12 @@ public struct Chunker: Sendable {
         guard !units.isEmpty else { return }
         var path = section.path
         if let title, !title.isEmpty, path.first != title { path.insert(title, at: 0) }
-        // The path must leave room for text: drop outer headings while it takes over a third.
+        // The path must leave room for text: drop outer headings while it takes over a third,
+        // then shorten a heading that alone is that long (a whole paragraph taken for one).
         while path.count > 1, pathTokens(path) > options.maxTokens / 3 { path.removeFirst() }
+        if let heading = path.last, pathTokens(path) > options.maxTokens / 3 {
+            path = [shortened(heading, toTokens: options.maxTokens / 3)]
+        }
         let pathCost = pathTokens(path)
         let hardLimit = options.maxTokens - counter.specialTokens - pathCost - 2
         let target = min(options.targetTokens, hardLimit)
@@ -79,6 +83,26 @@ public struct Chunker: Sendable {
             }
             first = next
         }
+    }
+
+    /// The longest prefix of `heading` (whole words where possible) with " …" that fits in
+    /// `budget` tokens of a path.
+    private func shortened(_ heading: String, toTokens budget: Int) -> String {
+        var scalars = Array(heading.unicodeScalars)
+        while !scalars.isEmpty {
+            // Halve quickly while far too long, then trim word by word.
+            let candidate = String(String.UnicodeScalarView(scalars)) + " …"
+            let tokens = pathTokens([candidate])
+            if tokens <= budget { return candidate }
+            if tokens > 2 * budget {
+                scalars.removeLast(scalars.count / 2)
+            } else if let space = scalars.lastIndex(where: { $0.properties.isWhitespace }), space > 0 {
+                scalars.removeSubrange(space...)
+            } else {
+                scalars.removeLast()
+            }
+        }
+        return ""
     }
 
     private func pathTokens(_ path: [String]) -> Int {

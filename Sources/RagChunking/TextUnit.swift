@@ -57,6 +57,8 @@ struct UnitBuilder {
     }
 
     private mutating func append(_ text: String, start: Int, page: Int?, startsBlock: Bool, keepLines: Bool = false) {
+        // Nothing to read (a table row of empty cells): no unit, or a chunk could be empty.
+        guard text.contains(where: { !$0.isWhitespace }) else { return }
         let tokens = counter.count(text)
         if tokens <= maxUnitTokens {
             units.append(TextUnit(text: text, start: start, page: page, tokens: tokens, startsBlock: startsBlock))
@@ -71,19 +73,19 @@ struct UnitBuilder {
         for word in text.split(separator: " ", omittingEmptySubsequences: true) {
             let wordTokens = max(1, counter.count(String(word)))
             if pieceTokens + wordTokens > maxUnitTokens, !piece.isEmpty {
-                units.append(TextUnit(text: piece.joined(separator: " "), start: pieceStart, page: page,
-                                      tokens: pieceTokens, startsBlock: startsBlock && first))
-                first = false
+                if emit(piece.joined(separator: " "), start: pieceStart, page: page, tokens: pieceTokens,
+                        startsBlock: startsBlock && first) { first = false }
                 piece = []
                 pieceTokens = 0
                 pieceStart = at
             }
             if wordTokens > maxUnitTokens {
                 // One "word" (a URL, a base64 line) beyond a chunk: cut it by characters.
+                var sliceStart = at
                 for slice in String(word).chunked(maxCharacters: maxUnitTokens) {
-                    units.append(TextUnit(text: slice, start: at, page: page, tokens: counter.count(slice),
-                                          startsBlock: startsBlock && first))
-                    first = false
+                    if emit(slice, start: sliceStart, page: page, tokens: counter.count(slice),
+                            startsBlock: startsBlock && first) { first = false }
+                    sliceStart += slice.unicodeScalars.count
                 }
                 at += word.unicodeScalars.count + 1
                 pieceStart = at
@@ -94,9 +96,18 @@ struct UnitBuilder {
             at += word.unicodeScalars.count + 1
         }
         if !piece.isEmpty {
-            units.append(TextUnit(text: piece.joined(separator: " "), start: pieceStart, page: page,
-                                  tokens: counter.count(piece.joined(separator: " ")), startsBlock: startsBlock && first))
+            let text = piece.joined(separator: " ")
+            emit(text, start: pieceStart, page: page, tokens: counter.count(text), startsBlock: startsBlock && first)
         }
+    }
+
+    /// Appends a piece of a long sentence unless it is only whitespace (words are split at
+    /// spaces, so a "word" can be a run of line breaks). - Returns: whether it was appended.
+    @discardableResult
+    private mutating func emit(_ text: String, start: Int, page: Int?, tokens: Int, startsBlock: Bool) -> Bool {
+        guard text.contains(where: { !$0.isWhitespace }) else { return false }
+        units.append(TextUnit(text: text, start: start, page: page, tokens: tokens, startsBlock: startsBlock))
+        return true
     }
 }
 

@@ -8,8 +8,9 @@ public enum DocumentFormat: String, Sendable, Codable, CaseIterable {
 /// What an extractor made of one file: its metadata and its text as sections in reading order.
 ///
 /// Extraction keeps structure (sections, pages, anchors, tables) and drops presentation;
-/// the chunker decides how to cut it.
-public struct ExtractedDocument: Sendable, Equatable {
+/// the chunker decides how to cut it. `Codable`, so that an extraction run in a child process
+/// (`ragd extract-file`) can hand its result back as JSON.
+public struct ExtractedDocument: Sendable, Equatable, Codable {
     public var format: DocumentFormat
     /// The document's own title (PDF metadata, HTML <title> or first heading), if any.
     public var title: String?
@@ -37,7 +38,7 @@ public struct ExtractedDocument: Sendable, Equatable {
 }
 
 /// A run of blocks that share one place in the document: a heading path, an anchor, a page.
-public struct Section: Sendable, Equatable {
+public struct Section: Sendable, Equatable, Codable {
     /// Headings from the outermost to this section's own, e.g. ["Limits", "Maximum length of a string"].
     public var path: [String]
     /// The HTML element id a link can jump to (`page.html#anchor`), if any.
@@ -67,7 +68,7 @@ public enum TextOrigin: String, Sendable, Codable {
 }
 
 /// One unit of readable text.
-public enum Block: Sendable, Equatable {
+public enum Block: Sendable, Equatable, Codable {
     /// A paragraph (or a PDF text block); whitespace already collapsed.
     case paragraph(String)
     /// A list item, with its marker ("- ", "1. ") at the start.
@@ -87,7 +88,7 @@ public enum Block: Sendable, Equatable {
 }
 
 /// A table with an optional header row.
-public struct Table: Sendable, Equatable {
+public struct Table: Sendable, Equatable, Codable {
     public var caption: String?
     public var header: [String]
     public var rows: [[String]]

@@ -6,14 +6,18 @@ import RagCore
 /// A value type with no state: one instance may be used from many threads at once, each
 /// call working on its own file. Calls block (parsing is CPU work), so async callers should
 /// run them off the cooperative pool or accept that a large PDF holds a thread for a while.
-public struct DocumentExtractor: Sendable {
+public struct DocumentExtractor: FileExtracting {
     /// Files larger than this are refused as unreadable rather than loaded into memory
     /// (HTML, text and Markdown are read whole; PDFs are read by poppler from disk and may be
     /// larger).
     public var maxTextFileBytes: Int
 
-    public init(maxTextFileBytes: Int = 256 << 20) {
+    /// How PDF pages without a text layer are read (see `OCROptions`); nil turns OCR off.
+    public var ocr: OCROptions?
+
+    public init(maxTextFileBytes: Int = 256 << 20, ocr: OCROptions? = OCROptions()) {
         self.maxTextFileBytes = maxTextFileBytes
+        self.ocr = ocr
     }
 
     /// Detects the format (see `format(of:prefix:)`) and extracts the file.
@@ -22,8 +26,11 @@ public struct DocumentExtractor: Sendable {
     /// `.corrupt` for damaged files or binary data under a text name, `.encrypted` for
     /// password-protected PDFs, and `.empty` when an HTML, text or Markdown file has no text.
     /// A PDF without any text layer is *not* `.empty`: it is returned with every page listed
-    /// in `pagesWithoutText`, so that a later OCR stage can decide (`.empty` is documented as
-    /// "no text after OCR"). A PDF with no pages at all is `.empty`.
+    /// in `pagesWithoutText` (and, with `ocr` set, those pages are OCRed first); the caller
+    /// decides what a document without text means. A PDF with no pages at all is `.empty`.
+    ///
+    /// Runs the C parsers in this process with no time or memory limit: for files from
+    /// untrusted places use `IsolatedExtractor`, which runs this in a child process.
     public func extract(fileAt url: URL) throws(ExtractionError) -> ExtractedDocument {
         let prefix = try Self.readPrefix(of: url, count: FormatDetection.sniffLength)
         guard let format = Self.format(of: url, prefix: prefix) else {
@@ -33,7 +40,7 @@ public struct DocumentExtractor: Sendable {
         let document: ExtractedDocument
         switch format {
         case .pdf:
-            document = try PDFExtractor().extract(fileAt: url)
+            document = try PDFExtractor(ocr: ocr).extract(fileAt: url)
             if document.pageCount == 0 { throw .empty }
             return document
         case .html:

@@ -47,12 +47,17 @@ public struct HTMLExtractor: Sendable {
         let hasContent = prepared.bytes.contains { $0 > 0x20 }
         guard hasContent else { return ExtractedDocument(format: .html, sections: []) }
 
+        xmlResetLastError()
         let parsed: htmlDocPtr? = prepared.bytes.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { chars in
                 htmlReadMemory(chars.baseAddress, Int32(chars.count), nil, prepared.encoding, Self.parseOptions)
             }
         }
         guard let document = parsed else {
+            // Under a memory limit (IsolatedExtractor) a large page fails here with no memory.
+            if let last = xmlGetLastError(), last.pointee.code == Int32(XML_ERR_NO_MEMORY.rawValue) {
+                throw .tooLarge(limitMB: 0)
+            }
             throw .corrupt(reason: "libxml2 could not parse the HTML")
         }
         defer { xmlFreeDoc(document) }

@@ -9,13 +9,19 @@ import RagCore
 /// lies on one page: `page` is the 1-based physical page number (what `pdftotext -f` counts,
 /// not the printed folio). Without an outline each page is one section; with one, the
 /// section `path` is the bookmark chain, and a page where bookmarks start is cut into one
-/// section per bookmark (see `PDFSectionAssembler`). Pages without text (scans) are listed
-/// in `pagesWithoutText` and get no section; nothing is OCRed here.
+/// section per bookmark (see `PDFSectionAssembler`). Pages without a text layer (scans) are
+/// listed in `pagesWithoutText`; with `ocr` set (the default) the first `ocr.maxPages` of them
+/// are rendered and read by Tesseract, and their sections carry `origin == .ocr`.
 ///
 /// Safe to use from several threads at once for different files: each call opens its own
 /// `PopplerDocument`, and poppler guards its global parameters itself.
 public struct PDFExtractor: Sendable {
-    public init() {}
+    /// How pages without a text layer are read; nil turns OCR off.
+    public var ocr: OCROptions?
+
+    public init(ocr: OCROptions? = OCROptions()) {
+        self.ocr = ocr
+    }
 
     /// Extracts the PDF at `url` (a file URL); poppler reads it from disk, so it is never
     /// loaded whole into memory.
@@ -34,7 +40,7 @@ public struct PDFExtractor: Sendable {
             throw Poppler.takeOpenError(error)
         }
         defer { Poppler.unref(document) }
-        return Self.read(document)
+        return Self.read(document, ocr: ocr)
     }
 
     /// Extracts a PDF held in memory.
@@ -46,18 +52,34 @@ public struct PDFExtractor: Sendable {
             throw Poppler.takeOpenError(error)
         }
         defer { Poppler.unref(document) }
-        return Self.read(document)
+        return Self.read(document, ocr: ocr)
     }
 
     /// Reads metadata, outline and every page of an open document.
-    static func read(_ document: OpaquePointer) -> ExtractedDocument {
+    /// Pages without a text layer are OCRed (up to `ocr.maxPages`) when `ocr` is set.
+    static func read(_ document: OpaquePointer, ocr: OCROptions?) -> ExtractedDocument {
         let pageCount = Int(max(0, poppler_document_get_n_pages(document)))
         var sections = PDFSectionAssembler(outline: PDFOutline.entries(of: document, pageCount: pageCount))
         var pagesWithoutText: [Int] = []
+        var engine: PDFPageOCR?
+        var engineTried = false
         for index in 0..<pageCount {
             let paragraphs = pageParagraphs(document, index: index)
-            if paragraphs.isEmpty { pagesWithoutText.append(index + 1) }
-            sections.add(page: index + 1, paragraphs: paragraphs)
+            if !paragraphs.isEmpty {
+                sections.add(page: index + 1, paragraphs: paragraphs)
+                continue
+            }
+            pagesWithoutText.append(index + 1)
+            guard let ocr, pagesWithoutText.count <= ocr.maxPages else {
+                sections.add(page: index + 1, paragraphs: [])
+                continue
+            }
+            if !engineTried {
+                engine = PDFPageOCR(options: ocr)
+                engineTried = true
+            }
+            let recognised = engine.flatMap { ocrParagraphs(document, index: index, engine: $0) } ?? []
+            sections.add(page: index + 1, paragraphs: recognised, origin: .ocr)
         }
         return ExtractedDocument(
             format: .pdf,
@@ -77,6 +99,14 @@ public struct PDFExtractor: Sendable {
         defer { Poppler.unref(page) }
         guard let text = Poppler.takeString(poppler_page_get_text(page)), text.hasVisibleText else { return [] }
         return PDFPageText.paragraphs(in: text, boxes: characterBoxes(page))
+    }
+
+    /// The paragraphs Tesseract reads on one rendered page (blank lines separate them).
+    private static func ocrParagraphs(_ document: OpaquePointer, index: Int, engine: PDFPageOCR) -> [PDFPageText.Paragraph] {
+        guard let page = poppler_document_get_page(document, Int32(index)) else { return [] }
+        defer { Poppler.unref(page) }
+        guard let text = engine.text(of: page), text.hasVisibleText else { return [] }
+        return PDFPageText.paragraphs(in: text, boxes: nil)
     }
 
     /// One box per character of the page text (poppler caches the page's text analysis, so

@@ -26,7 +26,8 @@ struct PDFSectionAssembler {
         }
     }
 
-    mutating func add(page: Int, paragraphs: [PDFPageText.Paragraph]) {
+    /// Adds one page's paragraphs; `origin` says whether they come from the text layer or OCR.
+    mutating func add(page: Int, paragraphs: [PDFPageText.Paragraph], origin: TextOrigin = .textLayer) {
         var pending = entriesByPage[page, default: []][...]
         var blocks: [Block] = []
         for paragraph in paragraphs {
@@ -34,14 +35,14 @@ struct PDFSectionAssembler {
             while let entry = pending.first, (entry.top ?? -.infinity) <= top + Self.tolerance {
                 pending.removeFirst()
                 if entry.path != path, !blocks.isEmpty {
-                    sections.append(Section(path: path, page: page, origin: .textLayer, blocks: blocks))
+                    sections.append(Section(path: path, page: page, origin: origin, blocks: blocks))
                     blocks = []
                 }
                 path = entry.path
             }
             blocks.append(.paragraph(paragraph.text))
         }
-        if !blocks.isEmpty { sections.append(Section(path: path, page: page, origin: .textLayer, blocks: blocks)) }
+        if !blocks.isEmpty { sections.append(Section(path: path, page: page, origin: origin, blocks: blocks)) }
         if let last = pending.last { path = last.path }
     }
 }

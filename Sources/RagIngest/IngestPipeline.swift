@@ -18,7 +18,10 @@ public struct IngestPipeline: Sendable {
     public let store: RagStore
     public let embedder: any EmbeddingModel
     public let chunker: Chunker
-    public let extractor: DocumentExtractor
+    /// Reads each file: `DocumentExtractor` in this process (the default, fast, for tests
+    /// and benchmarks), or `IsolatedExtractor` in a child process with a time and memory
+    /// limit (what `ragd ingest` and `ragd serve` use).
+    public let extractor: any FileExtracting
     public let logger: Logger
     /// Chunks sent to the embedding model per call (it packs them into decodes itself).
     public var embeddingBatchSize = 32
@@ -26,7 +29,7 @@ public struct IngestPipeline: Sendable {
     public var force = false
 
     public init(store: RagStore, embedder: any EmbeddingModel, chunking: ChunkingOptions? = nil,
-                extractor: DocumentExtractor = DocumentExtractor(), logger: Logger = Logger(label: "ragd.ingest")) {
+                extractor: any FileExtracting = DocumentExtractor(), logger: Logger = Logger(label: "ragd.ingest")) {
         self.store = store
         self.embedder = embedder
         self.chunker = Chunker(
@@ -157,41 +160,22 @@ public struct IngestPipeline: Sendable {
         return summary
     }
 
-    /// Hashes, extracts and chunks one file (off the cooperative pool: the C parsers block).
+    /// Hashes, extracts and chunks one file. Hashing and chunking run off the cooperative
+    /// pool; extraction is the extractor's async call, which for `IsolatedExtractor` kills
+    /// the child when the ingest task is cancelled.
     func prepare(path: String, sourceId: Int64) async -> Prepared {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: prepareBlocking(path: path, sourceId: sourceId))
-            }
-        }
-    }
-
-    private func prepareBlocking(path: String, sourceId: Int64) -> Prepared {
-        let clock = ContinuousClock()
+        let check = await offPool { precheck(path: path, sourceId: sourceId) }
         let hash: (hex: String, size: Int64)
-        let existing: DocumentRecord?
-        do {
-            hash = try FileHasher.sha256(path: path)
-            existing = try store.document(path: path)
-        } catch {
-            return Prepared(path: path, sourceId: sourceId, outcome: .error("unreadable: \(error.localizedDescription)"))
+        let isNew: Bool
+        switch check {
+        case .done(let prepared): return prepared
+        case .extract(let h, let n): (hash, isNew) = (h, n)
         }
-        if !force, let existing, existing.contentSHA256 == hash.hex {
-            switch existing.status {
-            case .ingested, .ingestedOCR:
-                return Prepared(path: path, sourceId: sourceId, outcome: .unchanged(documentId: existing.id!))
-            case .failed, .skipped:
-                let reason = existing.error ?? "failed"
-                let code = reason.split(separator: ":").first.map(String.init) ?? "error"
-                return Prepared(path: path, sourceId: sourceId,
-                                outcome: .stillFailing(existing.status, code: code, reason: reason))
-            }
-        }
-        let isNew = existing == nil
+        let clock = ContinuousClock()
         let t0 = clock.now
         let document: ExtractedDocument
         do {
-            document = try extractor.extract(fileAt: URL(fileURLWithPath: path))
+            document = try await extractor.extract(fileAt: URL(fileURLWithPath: path))
         } catch {
             let update = DocumentUpdate(
                 path: path, sourceId: sourceId, contentSHA256: hash.hex, sizeBytes: hash.size,
@@ -201,6 +185,45 @@ public struct IngestPipeline: Sendable {
                             extractSeconds: (clock.now - t0).seconds)
         }
         let t1 = clock.now
+        return await offPool { chunk(document, path: path, sourceId: sourceId, hash: hash, isNew: isNew,
+                                     extractSeconds: (t1 - t0).seconds) }
+    }
+
+    private enum Precheck: Sendable {
+        case done(Prepared)
+        case extract(hash: (hex: String, size: Int64), isNew: Bool)
+    }
+
+    /// Hashes the file and decides whether it needs extracting at all.
+    private func precheck(path: String, sourceId: Int64) -> Precheck {
+        let hash: (hex: String, size: Int64)
+        let existing: DocumentRecord?
+        do {
+            hash = try FileHasher.sha256(path: path)
+            existing = try store.document(path: path)
+        } catch {
+            return .done(Prepared(path: path, sourceId: sourceId, outcome: .error("unreadable: \(error.localizedDescription)")))
+        }
+        if !force, let existing, existing.contentSHA256 == hash.hex {
+            switch existing.status {
+            case .ingested, .ingestedOCR:
+                return .done(Prepared(path: path, sourceId: sourceId, outcome: .unchanged(documentId: existing.id!)))
+            case .failed, .skipped:
+                let reason = existing.error ?? "failed"
+                let code = reason.split(separator: ":").first.map(String.init) ?? "error"
+                return .done(Prepared(path: path, sourceId: sourceId,
+                                      outcome: .stillFailing(existing.status, code: code, reason: reason)))
+            }
+        }
+        return .extract(hash: hash, isNew: existing == nil)
+    }
+
+    /// Chunks an extracted document.
+    private func chunk(_ document: ExtractedDocument, path: String, sourceId: Int64, hash: (hex: String, size: Int64),
+                       isNew: Bool, extractSeconds: Double) -> Prepared
+    {
+        let clock = ContinuousClock()
+        let t1 = clock.now
         let title = document.title ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         let chunks = chunker.chunks(of: document, title: title)
         let t2 = clock.now
@@ -208,13 +231,20 @@ public struct IngestPipeline: Sendable {
             path: path, sourceId: sourceId, contentSHA256: hash.hex, sizeBytes: hash.size, format: document.format,
             title: title, author: document.author, created: document.created, modified: document.modified,
             pages: document.pageCount, pagesWithoutText: document.pagesWithoutText.count,
-            usedOCR: document.sections.contains { $0.origin == .ocr })
+            usedOCR: document.sections.contains { $0.origin == .ocr && $0.blocks.contains { !$0.text.isEmpty } })
         if chunks.isEmpty {
             return Prepared(path: path, sourceId: sourceId, outcome: .failed(.empty, update, isNew: isNew),
-                            extractSeconds: (t1 - t0).seconds, chunkSeconds: (t2 - t1).seconds)
+                            extractSeconds: extractSeconds, chunkSeconds: (t2 - t1).seconds)
         }
         return Prepared(path: path, sourceId: sourceId, outcome: .chunks(update, chunks, isNew: isNew),
-                        extractSeconds: (t1 - t0).seconds, chunkSeconds: (t2 - t1).seconds)
+                        extractSeconds: extractSeconds, chunkSeconds: (t2 - t1).seconds)
+    }
+
+    /// Runs blocking work (hashing, SQLite reads, chunking) on a dispatch thread.
+    private func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: work()) }
+        }
     }
 
     /// Embeds and stores a prepared file, or records why it failed. - Returns: the outcome word.

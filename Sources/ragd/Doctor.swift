@@ -1,11 +1,13 @@
 import ArgumentParser
 import Foundation
+import RagCore
+import RagExtraction
 import RagInference
 
 /// `ragd doctor`: checks that the models load and run, so setup problems surface before users do.
 struct Doctor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check the installation: load both models, embed a sentence, generate a short reply.")
+        abstract: "Check the installation: extract a page as ingest does, load both models, embed a sentence, generate a short reply.")
 
     @OptionGroup var global: GlobalOptions
 
@@ -15,6 +17,23 @@ struct Doctor: AsyncParsableCommand {
 
         let clock = ContinuousClock()
         var start = clock.now
+        try checkExtraction(configuration.ingest)
+        let ingest = configuration.ingest
+        let mode = ingest.isolate
+            ? "child process, limits \(ingest.fileTimeoutSeconds) s and \(ingest.fileMemoryMB) MiB per file"
+            : "in process (ingest.isolate: false)"
+        print("extraction       ok  \(mode), \(clock.now - start)")
+        if configuration.ingest.ocr {
+            guard OCROptions().engineAvailable else {
+                throw ValidationError("OCR is on but Tesseract cannot load its English data: install Debian's "
+                    + "tesseract-ocr-eng (make setup does), or set ingest.ocr: false.")
+            }
+            print("ocr              ok  Tesseract (eng), at most \(configuration.ingest.ocrMaxPages) pages per document")
+        } else {
+            print("ocr              off (ingest.ocr: false)")
+        }
+
+        start = clock.now
         let embedder = try LlamaEmbeddingModel(configuration: configuration.embeddingConfiguration)
         let vector = try await embedder.embed("ragd checks that the embedding model works.")
         print("embedding model  ok  \(embedder.identifier): \(vector.count) dimensions, "
@@ -30,5 +49,21 @@ struct Doctor: AsyncParsableCommand {
                        reply.stats.generationTokensPerSecond))
         print("                     reply: \(reply.text.trimmingCharacters(in: .whitespacesAndNewlines))")
         _ = start
+    }
+
+    /// Extracts a small generated page with the configured extractor (a child process when
+    /// isolated), so a missing or broken helper shows here rather than on every file.
+    private func checkExtraction(_ settings: RagdConfiguration.IngestSettings) throws {
+        let page = FileManager.default.temporaryDirectory.appendingPathComponent("ragd-doctor-\(UUID().uuidString).html")
+        try Data("<html><body><h1>ragd</h1><p>Extraction works.</p></body></html>".utf8).write(to: page)
+        defer { try? FileManager.default.removeItem(at: page) }
+        do {
+            let document = try settings.extractor.extract(fileAt: page)
+            guard document.sections.first?.blocks.first?.text == "Extraction works." else {
+                throw ValidationError("extraction: the test page came back without its text")
+            }
+        } catch let error as ExtractionError {
+            throw ValidationError("extraction failed on a test page: \(error)")
+        }
     }
 }

@@ -33,7 +33,7 @@ struct Ingest: AsyncParsableCommand {
         LlamaBackend.initialize(logLevel: global.verbose ? .verbose : .errors)
         let embedder = try LlamaEmbeddingModel(configuration: configuration.embeddingConfiguration)
         let store = try configuration.openStore(embedder: embedder)
-        var pipeline = IngestPipeline(store: store, embedder: embedder)
+        var pipeline = IngestPipeline(store: store, embedder: embedder, extractor: configuration.ingest.extractor)
         pipeline.force = force
 
         let display = ProgressDisplay(interactive: isatty(STDERR_FILENO) == 1)

@@ -16,6 +16,7 @@ struct Ragd: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, Ingest.self, Ask.self, Search.self, Eval.self, User.self, SourceCommand.self, Audit.self, Doctor.self,
+            ExtractFile.self,
         ]
     )
 }

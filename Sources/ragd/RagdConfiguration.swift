@@ -1,5 +1,6 @@
 import Foundation
 import RagAssistant
+import RagExtraction
 import RagInference
 import RagServer
 import RagStore
@@ -44,6 +45,40 @@ struct RagdConfiguration: Codable, Equatable {
         var allowPublicEndpoint = false
     }
 
+    /// How files are read during ingest: isolation limits and OCR.
+    struct IngestSettings: Codable, Equatable {
+        /// Extract each file in a child process with the limits below (recommended); false
+        /// runs the parsers inside ragd, faster but a hostile file can hang or crash it.
+        var isolate = true
+        /// Wall-clock limit per file, in seconds.
+        var fileTimeoutSeconds = 120
+        /// Memory (address-space) limit per file's extraction, in MiB.
+        var fileMemoryMB = 2048
+        /// OCR of PDF pages without a text layer.
+        var ocr = true
+        /// At most this many pages per document are OCRed.
+        var ocrMaxPages = 200
+        /// The extraction helper to run; nil runs this executable's `extract-file`.
+        var extractHelper: String?
+
+        enum CodingKeys: String, CodingKey {
+            case isolate, ocr
+            case fileTimeoutSeconds = "file_timeout_seconds"
+            case fileMemoryMB = "file_memory_mb"
+            case ocrMaxPages = "ocr_max_pages"
+            case extractHelper = "extract_helper"
+        }
+
+        /// The extractor these settings describe.
+        var extractor: any FileExtracting {
+            let ocrOptions = ocr ? OCROptions(maxPages: ocrMaxPages) : nil
+            guard isolate else { return DocumentExtractor(ocr: ocrOptions) }
+            return IsolatedExtractor(
+                helper: extractHelper.map { .ragdExtract(at: $0) } ?? .ragdSubcommand,
+                timeLimit: .seconds(fileTimeoutSeconds), memoryLimitMB: fileMemoryMB, ocr: ocrOptions)
+        }
+    }
+
     /// The SQLite database file.
     var database: String
     /// sqlite-vec's loadable extension.
@@ -57,9 +92,11 @@ struct RagdConfiguration: Codable, Equatable {
     var auditDatabase: String?
     /// How long audit records are kept at least; they leave only by `ragd audit purge`.
     var auditRetentionDays: Int
+    /// `ragd ingest` and the daemon's ingest worker: isolation limits and OCR.
+    var ingest = IngestSettings()
 
     enum CodingKeys: String, CodingKey {
-        case database, models, routing, server
+        case database, models, routing, server, ingest
         case vectorExtension = "vector_extension"
         case largeModel = "large_model"
         case auditDatabase = "audit_database"
@@ -122,7 +159,7 @@ struct RagdConfiguration: Codable, Equatable {
         }
         let known = Set([
             "database", "vector_extension", "models", "large_model", "routing", "server", "audit_database",
-            "audit_retention_days",
+            "audit_retention_days", "ingest",
         ])
         for key in root.keys.compactMap(\.string) where !known.contains(key) {
             throw ConfigurationError("\(file): unknown key '\(key)' (known: \(known.sorted().joined(separator: ", "))).")
@@ -147,6 +184,7 @@ struct RagdConfiguration: Codable, Equatable {
                 allowPublicEndpoint: m["allow_public_endpoint"]?.bool ?? false)
         }
         if let m = root["server"]?.mapping { try mergeServer(m, file: file) }
+        if let m = root["ingest"]?.mapping { try mergeIngest(m, file: file) }
         if let m = root["routing"]?.mapping {
             func double(_ key: String) throws -> Double? {
                 guard let node = m[key] else { return nil }
@@ -200,6 +238,36 @@ struct RagdConfiguration: Codable, Equatable {
             }
             let proxies = t["trusted_proxies"]?.sequence?.compactMap(\.string) ?? ["127.0.0.1", "::1"]
             server.trustedHeader = .init(userHeader: header, groupsHeader: t["groups_header"]?.string, trustedProxies: proxies)
+        }
+    }
+
+    private mutating func mergeIngest(_ m: Node.Mapping, file: String) throws {
+        func int(_ key: String, minimum: Int) throws -> Int? {
+            guard let node = m[key] else { return nil }
+            guard let i = node.int, i >= minimum else {
+                throw ConfigurationError("\(file): ingest.\(key) must be an integer of at least \(minimum).")
+            }
+            return i
+        }
+        func bool(_ key: String) throws -> Bool? {
+            guard let node = m[key] else { return nil }
+            guard let b = node.bool else { throw ConfigurationError("\(file): ingest.\(key) must be true or false.") }
+            return b
+        }
+        let known = Set(["isolate", "file_timeout_seconds", "file_memory_mb", "ocr", "ocr_max_pages", "extract_helper"])
+        for key in m.keys.compactMap(\.string) where !known.contains(key) {
+            throw ConfigurationError("\(file): unknown key 'ingest.\(key)' (known: \(known.sorted().joined(separator: ", "))).")
+        }
+        if let v = try bool("isolate") { ingest.isolate = v }
+        if let v = try int("file_timeout_seconds", minimum: 1) { ingest.fileTimeoutSeconds = v }
+        if let v = try int("file_memory_mb", minimum: 256) { ingest.fileMemoryMB = v }
+        if let v = try bool("ocr") { ingest.ocr = v }
+        if let v = try int("ocr_max_pages", minimum: 0) { ingest.ocrMaxPages = v }
+        if let node = m["extract_helper"] {
+            guard let path = node.string, path.hasPrefix("/") else {
+                throw ConfigurationError("\(file): ingest.extract_helper must be an absolute path (of ragd-extract).")
+            }
+            ingest.extractHelper = path
         }
     }
 

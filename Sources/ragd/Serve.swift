@@ -74,7 +74,8 @@ struct Serve: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
             },
             logger: logger)
-        var pipeline = IngestPipeline(store: context.store, embedder: context.embedder)
+        var pipeline = IngestPipeline(
+            store: context.store, embedder: context.embedder, extractor: context.configuration.ingest.extractor)
         pipeline.force = false
         let worker = IngestJobWorker(pipeline: pipeline)
         // Started in order, stopped in reverse: the server stops first (answers in flight

@@ -126,3 +126,56 @@ struct WordCounter: TokenCounter {
         #expect(chunker.chunks(of: ExtractedDocument(format: .text, sections: [Section(blocks: [.paragraph("  ")])])).isEmpty)
     }
 }
+
+/// Inputs the chunker fuzz test (RagFuzzTests) found breaking its promises, kept as
+/// regression tests. Generated here, not copied from any document.
+@Suite struct ChunkerFuzzRegressionTests {
+    /// About one token per three characters of a word, like WordPiece on long words.
+    struct Pieces: TokenCounter {
+        let specialTokens = 2
+        func count(_ text: String) -> Int {
+            text.split(whereSeparator: \.isWhitespace).reduce(0) { $0 + ($1.unicodeScalars.count + 2) / 3 }
+        }
+    }
+
+    let chunker = Chunker(counter: Pieces(), options: ChunkingOptions(maxTokens: 48, targetTokens: 32, overlapTokens: 8))
+
+    @Test("a heading longer than the token limit is shortened, so every chunk fits")
+    func giantHeading() {
+        let heading = String(repeating: "overlong heading words ", count: 40)
+        let doc = ExtractedDocument(format: .pdf, sections: [
+            Section(path: [heading], blocks: [.paragraph("Short text under it. Another sentence.")]),
+        ])
+        let chunks = chunker.chunks(of: doc)
+        #expect(!chunks.isEmpty)
+        for chunk in chunks {
+            #expect(chunk.tokenCount <= 48)
+            #expect(chunk.sectionLine.hasSuffix("…"))
+            #expect(chunk.sectionLine.hasPrefix("overlong heading words"))
+        }
+    }
+
+    @Test("table rows without any text make no (empty) chunk")
+    func emptyRows() {
+        let doc = ExtractedDocument(format: .html, sections: [
+            Section(path: ["T"], blocks: [.table(Table(header: ["a", "b"], rows: [["", " "], ["", ""]]))]),
+            Section(path: ["U"], blocks: [.paragraph("Text."), .table(Table(header: [], rows: [[""]]))]),
+        ])
+        let chunks = chunker.chunks(of: doc)
+        #expect(chunks.map(\.text) == ["Text."])
+    }
+
+    @Test("the pieces of a word cut by characters point at their own offsets")
+    func longWordOffsets() {
+        let word = String(repeating: "abcdefghij", count: 30)
+        let doc = ExtractedDocument(format: .text, sections: [Section(blocks: [.paragraph("Before " + word)])])
+        let text = Array(doc.sections[0].blocks[0].text.unicodeScalars)
+        let chunks = chunker.chunks(of: doc)
+        #expect(chunks.count > 2)
+        for chunk in chunks {
+            #expect(chunk.tokenCount <= 48)
+            let start = String(String.UnicodeScalarView(text[chunk.characterStart..<min(text.count, chunk.characterStart + 5)]))
+            #expect(chunk.text.hasPrefix(start), "chunk \(chunk.ordinal) '\(chunk.text.prefix(5))' vs offset '\(start)'")
+        }
+    }
+}

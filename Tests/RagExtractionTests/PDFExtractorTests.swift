@@ -151,8 +151,9 @@ struct PDFExtractorTests {
         #expect(results.withLock { $0 } == expected)
     }
 
-    /// Runs over every PDF of the pdf-oddities corpus: each must finish with a document or a
-    /// classified error. Prints the outcome per file.
+    /// Runs over every PDF of the pdf-oddities corpus in this process, text layer only (OCR,
+    /// limits and crash containment are BadInputOutcomeTests'): each must finish with a
+    /// document or a classified error. Prints the outcome per file.
     @Test("every pdf-oddities file ends in a document or a classified error")
     func odditiesSweep() throws {
         guard TestCorpus.require(TestCorpus.oddities) != nil else { return }
@@ -162,7 +163,7 @@ struct PDFExtractorTests {
         for url in files {
             let name = url.path.replacingOccurrences(of: TestCorpus.oddities.path + "/", with: "")
             do {
-                let document = try DocumentExtractor().extract(fileAt: url)
+                let document = try DocumentExtractor(ocr: nil).extract(fileAt: url)
                 outcomes["ok", default: 0] += 1
                 if !document.hasText { print("oddity \(name): ok, no text (\(document.pagesWithoutText.count) pages for OCR)") }
             } catch {

@@ -18,6 +18,7 @@ enum TestCorpus {
     static let rManuals = root.appendingPathComponent("r-doc-pdf/usr/share/doc/r-doc-pdf/manual")
     static let pypdf = root.appendingPathComponent("pdf-oddities/pypdf/resources")
     static let pikepdf = root.appendingPathComponent("pdf-oddities/pikepdf/tests/resources")
+    static let ocrmypdf = root.appendingPathComponent("pdf-oddities/ocrmypdf/tests/resources")
     static let oddities = root.appendingPathComponent("pdf-oddities")
 
     /// The evaluation questions, next to the repository (`/work/shared/eval`) or named by
