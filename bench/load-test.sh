@@ -47,7 +47,7 @@ wrk.headers["Authorization"] = "Bearer $TOKEN"
 LUA
 
 echo; echo "== search: 32 connections, 30 s"
-wrk -t2 -c32 -d30s --latency -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/search?q=maximum+number+of+columns+in+a+table" \
+wrk -t2 -c32 -d30s --timeout 10s --latency -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/search?q=maximum+number+of+columns+in+a+table" \
   | grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Socket errors"
 echo "RSS $(rss) MB"; outcomes
 
@@ -70,7 +70,7 @@ done
 echo "ask statuses (1 s client timeout; 000 = admitted, still answering): $(echo "$codes" | sort | uniq -c | tr '\n' ' ')"
 
 echo; echo "== soak: search load for $SOAK s, RSS sampled every 30 s"
-wrk -t2 -c16 -d"${SOAK}s" -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/search?q=foreign+key+constraints" > "$WORK/soak.txt" &
+wrk -t2 -c16 -d"${SOAK}s" --timeout 10s -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/search?q=foreign+key+constraints" > "$WORK/soak.txt" &
 WRK=$!
 samples=""
 while kill -0 "$WRK" 2>/dev/null; do samples+="$(rss) "; sleep 30; done

@@ -49,8 +49,10 @@ import Testing
             let assistant = Assistant(retriever: parts.server.askService.assistant.retriever,
                                       smallModel: try TestModels.chat.get(), largeModel: large, policy: policy)
             let server = RagServer(store: parts.store, assistant: assistant, configuration: ServerFixture.configuration)
-            let app = Application(router: server.buildRouter(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-            try await app.test(.live) { client in
+            // The router test client (no inbound socket, no client timeout): the outbound
+            // connection to the configured endpoint is the one under test.
+            let app = Application(router: server.buildRouter())
+            try await app.test(.router) { client in
                 let response = try await client.execute(
                     uri: "/api/v1/ask", method: .post,
                     headers: [.authorization: "Bearer \(parts.tokens["alice"]!)", .contentType: "application/json"],
