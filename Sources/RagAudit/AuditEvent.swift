@@ -29,13 +29,17 @@ public enum AuditKind: String, Codable, Sendable, CaseIterable {
 
 /// One source the answer was built from, pinned to the exact document version shown.
 public struct AuditSource: Codable, Sendable, Equatable {
+    /// The document's id in the main database.
     public var documentId: Int64
+    /// The document's version when the answer was made (a re-ingested file gets a new one).
     public var documentVersion: Int
     /// SHA-256 of the document's content at that version (hex), when known.
     public var contentSHA256: String?
+    /// The document's title as shown to the user.
     public var title: String
     /// Where in the document: "page 3", or a section path such as "Guide › Install".
     public var location: String
+    /// The chunks of the document that went into the prompt.
     public var chunkIds: [Int64]
     /// The retrieval score that ranked it.
     public var score: Double
@@ -56,9 +60,11 @@ public struct AuditSource: Codable, Sendable, Equatable {
 
 /// A question, what the system answered, from which sources, by which path and model.
 public struct AuditQuestion: Codable, Sendable, Equatable {
+    /// The question as the user typed it.
     public var question: String
     /// The answer exactly as shown to the user.
     public var answer: String
+    /// The sources the answer was built from, in the order they were numbered.
     public var sources: [AuditSource]
     /// The path that produced the answer: `small_model`, `large_model`, `quoted_fallback` or `not_found`.
     public var route: String
@@ -70,10 +76,15 @@ public struct AuditQuestion: Codable, Sendable, Equatable {
     public var routeReason: String
     /// The citation check's verdict, if one ran.
     public var verification: String?
+    /// Time spent retrieving, in milliseconds.
     public var retrievalMs: Double
+    /// Time to the first generated token, in milliseconds (nil when nothing was generated).
     public var firstTokenMs: Double?
+    /// Time from question to complete answer, in milliseconds.
     public var totalMs: Double
+    /// Tokens in the prompt the model read.
     public var promptTokens: Int
+    /// Tokens the model generated.
     public var generatedTokens: Int
     /// How many retrieved candidates access control hid from this user: a count only, never which.
     public var filteredOut: Int
@@ -102,7 +113,9 @@ public struct AuditQuestion: Codable, Sendable, Equatable {
 
 /// One thing that happened: a question answered, an administrative action, or an auditor's action.
 public struct AuditEvent: Codable, Sendable, Equatable {
+    /// What sort of event this is.
     public var kind: AuditKind
+    /// Who did it.
     public var actor: AuditActor
     /// The client's network address, when the event came over the network.
     public var clientAddress: String?

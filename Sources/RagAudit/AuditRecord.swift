@@ -69,9 +69,14 @@ public struct AuditHead: Codable, Sendable, Equatable {
 /// Where a purge cut the chain: records up to `purgedThroughId` are gone; the next record's
 /// `previousHash` is `lastPurgedHash`.
 public struct AuditCheckpoint: Codable, Sendable, Equatable {
+    /// The checkpoint's own sequence number (1 for the first purge that removed anything).
     public var id: Int64
+    /// When the purge ran.
     public var createdAt: Date
+    /// The last record removed; the chain now starts at the record after it.
     public var purgedThroughId: Int64
+    /// That record's hash: the `previousHash` of the first record kept.
     public var lastPurgedHash: String
+    /// How many records this purge removed.
     public var recordsPurged: Int
 }
