@@ -43,9 +43,6 @@ enum EventStream {
     }
 
     static func frame(_ name: String, _ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-        return "event: \(name)\ndata: \(String(decoding: data, as: UTF8.self))\n\n"
+        "event: \(name)\ndata: \((try? RagServer.compactJSON(value)) ?? "{}")\n\n"
     }
 }

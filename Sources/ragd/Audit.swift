@@ -36,10 +36,7 @@ struct AuditOptions: ParsableArguments {
     }
 
     /// The person at the command line, as the audit records them.
-    var localActor: AuditActor {
-        let name = ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? NSUserName()
-        return AuditActor(userId: nil, name: name, role: "local-admin", groups: [])
-    }
+    var localActor: AuditActor { CommandLineAudit.localActor }
 }
 
 /// `ragd audit verify`: recompute the whole chain.
@@ -221,9 +218,12 @@ enum CommandLineAudit {
     static func record(_ global: GlobalOptions, _ action: String, _ details: [String: String]) async throws {
         let configuration = try global.load()
         let log = try AuditLog(path: configuration.auditDatabasePath)
+        _ = try await log.append(AuditEvent(kind: .admin, actor: localActor, channel: "cli", action: action, details: details))
+    }
+
+    /// The person at the command line (the sudo caller, else the login user), as the audit records them.
+    static var localActor: AuditActor {
         let name = ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? NSUserName()
-        _ = try await log.append(AuditEvent(
-            kind: .admin, actor: AuditActor(userId: nil, name: name, role: "local-admin", groups: []), channel: "cli",
-            action: action, details: details))
+        return AuditActor(userId: nil, name: name, role: "local-admin", groups: [])
     }
 }
