@@ -110,11 +110,20 @@ extension RagStore {
             try db.execute(sql: "DELETE FROM chunk WHERE document_id = ?", arguments: [documentId])
             let insertVector = try db.makeStatement(
                 sql: "INSERT INTO chunk_vec(chunk_id, embedding, document_id) VALUES (?, ?, ?)")
+            let insertCode = try db.makeStatement(
+                sql: "INSERT INTO chunk_vector(chunk_id, document_id, code, embedding) VALUES (?, ?, ?, ?)")
             for (chunk, vector) in zip(chunks, vectors) {
                 var record = ChunkRecord(chunk, documentId: documentId)
                 try record.insert(db)
-                try insertVector.execute(arguments: [record.id!, VectorBlob.encode(vector), documentId])
+                let blob = VectorBlob.encode(vector)
+                try insertVector.execute(arguments: [record.id!, blob, documentId])
+                try insertCode.execute(arguments: [record.id!, documentId, QuantizedVectorIndex.code(vector), blob])
             }
+            // The change log only has to reach back as far as the slowest in-memory copy; one
+            // further behind reloads in full.
+            try db.execute(
+                sql: "DELETE FROM chunk_vector_change WHERE seq <= (SELECT max(seq) FROM chunk_vector_change) - ?",
+                arguments: [QuantizedVectorIndex.changeLogLength])
             return document
         }
     }

@@ -20,9 +20,12 @@ public struct SearchRequest: Sendable {
     /// Candidates taken from each ranking before fusion.
     public var candidates: Int
     public var access: AccessFilter
+    /// Candidates re-scored with full-precision vectors (nil: the store's setting).
+    public var rescoreCandidates: Int?
 
     public init(text: String, vector: [Float]?, method: SearchMethod = .hybrid, limit: Int = 10,
-                candidates: Int = 50, access: AccessFilter = .unrestricted) {
+                candidates: Int = 50, access: AccessFilter = .unrestricted, rescoreCandidates: Int? = nil) {
+        self.rescoreCandidates = rescoreCandidates
         self.text = text
         self.vector = vector
         self.method = method
@@ -67,25 +70,26 @@ extension RagStore {
     /// Ranks chunks for a query, with the access filter applied inside each SQL statement.
     /// - Throws: GRDB's `DatabaseError`.
     public func search(_ request: SearchRequest) throws -> [SearchHit] {
-        try writer.read { db in try Self.search(db, request) }
+        try writer.read { db in try search(db, request) }
     }
 
-    static func search(_ db: Database, _ request: SearchRequest) throws -> [SearchHit] {
+    func search(_ db: Database, _ request: SearchRequest) throws -> [SearchHit] {
         var bm25: [(Int64, Double)] = []
         var vector: [(Int64, Double)] = []
         if request.method != .vector, let match = FullTextQuery.match(request.text) {
-            bm25 = try fullText(db, match: match, limit: request.candidates, access: request.access)
+            bm25 = try Self.fullText(db, match: match, limit: request.candidates, access: request.access)
         }
         if request.method != .bm25, let query = request.vector {
-            vector = try nearest(db, vector: query, limit: request.candidates, access: request.access)
+            vector = try nearest(db, vector: query, limit: request.candidates, access: request.access,
+                                 rescore: request.rescoreCandidates ?? configuration.rescoreCandidates)
         }
         var fused: [Int64: (score: Double, bm25: (Int, Double)?, vector: (Int, Double)?)] = [:]
         for (i, (id, score)) in bm25.enumerated() {
-            fused[id, default: (0, nil, nil)].score += 1 / (rrfK + Double(i + 1))
+            fused[id, default: (0, nil, nil)].score += 1 / (Self.rrfK + Double(i + 1))
             fused[id]!.bm25 = (i + 1, score)
         }
         for (i, (id, distance)) in vector.enumerated() {
-            fused[id, default: (0, nil, nil)].score += 1 / (rrfK + Double(i + 1))
+            fused[id, default: (0, nil, nil)].score += 1 / (Self.rrfK + Double(i + 1))
             fused[id]!.vector = (i + 1, distance)
         }
         let ranked = fused.sorted { $0.value.score != $1.value.score ? $0.value.score > $1.value.score : $0.key < $1.key }
@@ -104,12 +108,8 @@ extension RagStore {
         // retrieval confidence on one scale.
         var distances: [Int64: Double] = [:]
         if let query = request.vector {
-            let list = "[" + ids.map(String.init).joined(separator: ",") + "]"
-            for row in try Row.fetchAll(db, sql: """
-                SELECT chunk_id, vec_distance_cosine(embedding, ?) AS distance FROM chunk_vec
-                WHERE chunk_id IN (SELECT value FROM json_each(?))
-                """, arguments: [VectorBlob.encode(query), list]) {
-                distances[row["chunk_id"]] = row["distance"]
+            for (id, distance) in try Self.cosineDistances(db, query: query, ids: ids.filter { fused[$0]?.vector == nil }) {
+                distances[id] = distance
             }
         }
         return ranked.compactMap { id, value in
@@ -139,25 +139,74 @@ extension RagStore {
         return rows.map { ($0["id"], $0["score"]) }
     }
 
-    /// Nearest neighbours by cosine distance, restricted to readable documents inside the KNN scan.
-    static func nearest(_ db: Database, vector: [Float], limit: Int, access: AccessFilter) throws -> [(Int64, Double)] {
-        let blob = VectorBlob.encode(vector)
-        let rows: [Row]
-        switch access {
-        case .unrestricted:
-            rows = try Row.fetchAll(db, sql: """
-                SELECT chunk_id, distance FROM chunk_vec WHERE embedding MATCH ? AND k = ? ORDER BY distance
-                """, arguments: [blob, limit])
-        case .groups:
+    /// Nearest neighbours by cosine distance among readable documents: the `rescore` nearest by
+    /// binary code (QuantizedVectorIndex), re-scored with their float32 vectors. Exact when the
+    /// readable chunks number no more than `rescore`.
+    func nearest(_ db: Database, vector: [Float], limit: Int, access: AccessFilter, rescore: Int) throws -> [(Int64, Double)] {
+        let snapshot = try vectorIndex.snapshot(db)
+        var readable: ((Int64) -> Bool)?
+        if case .groups = access {
+            // Readable documents as a bitmap by id; the filter is the same SQL condition as everywhere.
             let filter = access.documentCondition
-            rows = try Row.fetchAll(db, sql: """
-                SELECT chunk_id, distance FROM chunk_vec
-                WHERE embedding MATCH ? AND k = ?
-                  AND document_id IN (SELECT d.id FROM document d WHERE \(filter.sql))
-                ORDER BY distance
-                """, arguments: StatementArguments([blob, limit] as [any DatabaseValueConvertible] + filter.arguments))
+            let ids = try Int64.fetchAll(db, sql: "SELECT d.id FROM document d WHERE \(filter.sql)",
+                                         arguments: StatementArguments(filter.arguments))
+            var bitmap = [Bool](repeating: false, count: Int(ids.max() ?? 0) + 1)
+            for id in ids { bitmap[Int(id)] = true }
+            readable = { id in id >= 0 && id < bitmap.count && bitmap[Int(id)] }
         }
-        return rows.map { ($0["chunk_id"], $0["distance"]) }
+        let candidates = vectorIndex.candidates(snapshot, query: vector, count: max(limit, rescore), readable: readable)
+        let scored = try Self.cosineDistances(db, query: vector, ids: candidates)
+        return Array(scored.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }.prefix(limit))
+    }
+
+    /// Cosine distances (as sqlite-vec's `vec_distance_cosine`) from `query` to the stored
+    /// float32 vectors of `ids`; ids without a vector are left out.
+    static func cosineDistances(_ db: Database, query: [Float], ids: [Int64]) throws -> [(Int64, Double)] {
+        guard !ids.isEmpty else { return [] }
+        let statement = try db.cachedStatement(sql: "SELECT embedding FROM chunk_vector WHERE chunk_id = ?")
+        var queryNorm: Float = 0
+        for x in query { queryNorm += x * x }
+        var out: [(Int64, Double)] = []
+        out.reserveCapacity(ids.count)
+        for id in ids {
+            guard let blob = try Data.fetchOne(statement, arguments: [id]) else { continue }
+            let distance: Double = blob.withUnsafeBytes { raw in
+                let v = raw.bindMemory(to: Float.self)
+                var dot: Float = 0, norm: Float = 0
+                for i in 0..<min(v.count, query.count) {
+                    dot += v[i] * query[i]
+                    norm += v[i] * v[i]
+                }
+                let denominator = (norm * queryNorm).squareRoot()
+                return denominator > 0 ? Double(1 - dot / denominator) : 1
+            }
+            out.append((id, distance))
+        }
+        return out
+    }
+
+    /// sqlite-vec's exact nearest-neighbour scan over every float32 vector (`chunk_vec`), with the
+    /// access filter inside the scan: the reference the quantized search is measured against.
+    public func exactNearest(vector: [Float], limit: Int, access: AccessFilter = .unrestricted) throws -> [(Int64, Double)] {
+        try writer.read { db in
+            let blob = VectorBlob.encode(vector)
+            let rows: [Row]
+            switch access {
+            case .unrestricted:
+                rows = try Row.fetchAll(db, sql: """
+                    SELECT chunk_id, distance FROM chunk_vec WHERE embedding MATCH ? AND k = ? ORDER BY distance
+                    """, arguments: [blob, limit])
+            case .groups:
+                let filter = access.documentCondition
+                rows = try Row.fetchAll(db, sql: """
+                    SELECT chunk_id, distance FROM chunk_vec
+                    WHERE embedding MATCH ? AND k = ?
+                      AND document_id IN (SELECT d.id FROM document d WHERE \(filter.sql))
+                    ORDER BY distance
+                    """, arguments: StatementArguments([blob, limit] as [any DatabaseValueConvertible] + filter.arguments))
+            }
+            return rows.map { ($0["chunk_id"], $0["distance"]) }
+        }
     }
 }
 
@@ -174,7 +223,9 @@ extension RagStore {
                 candidates.formUnion(try Self.fullText(db, match: match, limit: request.candidates, access: .unrestricted).map(\.0))
             }
             if request.method != .bm25, let query = request.vector {
-                candidates.formUnion(try Self.nearest(db, vector: query, limit: request.candidates, access: .unrestricted).map(\.0))
+                candidates.formUnion(try self.nearest(
+                    db, vector: query, limit: request.candidates, access: .unrestricted,
+                    rescore: request.rescoreCandidates ?? self.configuration.rescoreCandidates).map(\.0))
             }
             guard !candidates.isEmpty else { return 0 }
             let filter = request.access.documentCondition

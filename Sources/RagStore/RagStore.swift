@@ -11,12 +11,15 @@ import RagCore
 public final class RagStore: Sendable {
     public let writer: any DatabaseWriter
     public let configuration: StoreConfiguration
+    /// The binary codes of all vectors, in memory, for nearest-neighbour search.
+    let vectorIndex: QuantizedVectorIndex
 
     /// Opens (creating if needed) and migrates the database.
     /// - Throws: `StoreError` when sqlite-vec cannot be loaded or the database was built for
     ///   another embedding model; GRDB's `DatabaseError` for SQLite failures.
     public init(configuration: StoreConfiguration) throws {
         self.configuration = configuration
+        self.vectorIndex = QuantizedVectorIndex(dimensions: configuration.embeddingDimensions)
         let url = URL(fileURLWithPath: configuration.path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         guard FileManager.default.fileExists(atPath: configuration.vectorExtensionPath) else {

@@ -8,8 +8,14 @@ public struct StoreConfiguration: Sendable {
     public var embeddingDimensions: Int
     /// The embedding model's identifier, recorded so a database is never mixed across models.
     public var embeddingModel: String
+    /// How many nearest candidates by binary code are re-scored with full-precision vectors
+    /// (more: closer to exact search, slower). Chosen by `ragd-bench --only retrieval`: recall@10
+    /// against exact float search at a million chunks (bench/RESULTS.md).
+    public var rescoreCandidates: Int
 
-    public init(path: String, vectorExtensionPath: String, embeddingDimensions: Int, embeddingModel: String) {
+    public init(path: String, vectorExtensionPath: String, embeddingDimensions: Int, embeddingModel: String,
+                rescoreCandidates: Int = 400) {
+        self.rescoreCandidates = rescoreCandidates
         self.path = path
         self.vectorExtensionPath = vectorExtensionPath
         self.embeddingDimensions = embeddingDimensions
