@@ -41,6 +41,7 @@ test: setup
 	scripts/crash-test.sh 20 .build/debug/ragd
 
 bench: setup
+	swift build -c release --product ragd
 	swift build -c release --product ragd-bench
 	.build/release/ragd-bench
 

@@ -148,9 +148,10 @@ let package = Package(
         .executableTarget(
             name: "RagBench",
             dependencies: [
-                "RagCore", "RagInference", "CLlama", "RagStore", "RagIngest", "RagAudit",
+                "RagCore", "RagInference", "CLlama", "RagStore", "RagIngest", "RagAudit", "RagAssistant",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "bench/Sources/RagBench",
             linkerSettings: llamaRpath

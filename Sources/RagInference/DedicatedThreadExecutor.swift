@@ -8,6 +8,11 @@ import Foundation
 /// `unownedExecutor` is one of these keeps its blocking C calls on its own thread, the way
 /// GRDB's `DispatchQueueActor` does on Apple platforms (Linux has no `DispatchSerialQueue`).
 ///
+/// Jobs run in priority order, first come first served within one priority: a question's
+/// embedding (a request handler's task) overtakes the queued work of an ingest (a `.utility`
+/// task), and since `LlamaEmbeddingModel.embed` gives up the thread between batches, a question
+/// waits at most for the one batch being encoded.
+///
 /// The thread ends when the executor is released: `shutdown()` is called from the owning
 /// actor's `deinit`.
 final class DedicatedThreadExecutor: SerialExecutor, @unchecked Sendable {
@@ -43,6 +48,13 @@ final class DedicatedThreadExecutor: SerialExecutor, @unchecked Sendable {
         condition.unlock()
     }
 
+    /// A job's priority; unspecified counts as medium (tasks started outside any task, e.g. by
+    /// the HTTP server, may carry none).
+    private static func rank(_ job: UnownedJob) -> UInt8 {
+        let raw = job.priority.rawValue
+        return raw == 0 ? TaskPriority.medium.rawValue : raw
+    }
+
     private func runLoop() {
         while true {
             condition.lock()
@@ -51,7 +63,10 @@ final class DedicatedThreadExecutor: SerialExecutor, @unchecked Sendable {
                 condition.unlock()
                 return
             }
-            let job = jobs.removeFirst()
+            // The first of the highest priority (a handful of jobs at most: a linear scan).
+            var next = 0
+            for i in jobs.indices.dropFirst() where Self.rank(jobs[i]) > Self.rank(jobs[next]) { next = i }
+            let job = jobs.remove(at: next)
             condition.unlock()
             job.runSynchronously(on: asUnownedSerialExecutor())
         }

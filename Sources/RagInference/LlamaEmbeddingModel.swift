@@ -102,7 +102,10 @@ public actor LlamaEmbeddingModel: EmbeddingModel {
         truncated(try model.tokenize(text, addSpecial: true, parseSpecial: false)).tokens
     }
 
-    public func embed(_ texts: [String]) throws -> EmbeddingBatch {
+    /// Embeds `texts`, packed into `llama_encode` calls by the token budget. Between calls the
+    /// thread is given up, so a question's embedding queued meanwhile (at a higher priority:
+    /// see `DedicatedThreadExecutor`) runs next instead of waiting for all of `texts`.
+    public func embed(_ texts: [String]) async throws -> EmbeddingBatch {
         var sequences: [[llama_token]] = []
         sequences.reserveCapacity(texts.count)
         var truncatedCount = 0
@@ -147,6 +150,7 @@ public actor LlamaEmbeddingModel: EmbeddingModel {
                 vectors[index] = l2Normalized(Array(UnsafeBufferPointer(start: pooled, count: dimensions)))
             }
             start = end
+            if start < sequences.count { await Task.yield() }
         }
         return EmbeddingBatch(vectors: vectors, tokenCounts: sequences.map(\.count), truncatedCount: truncatedCount)
     }

@@ -266,7 +266,8 @@ public struct IngestPipeline: Sendable {
                     // The file in hand is finished even when the ingest is being cancelled.
                     let texts = batch.map(\.embeddingText)
                     let embedder = self.embedder
-                    let result = try await Task { try await embedder.embed(texts) }.value
+                    // .utility: a question's embedding (a request's task) goes first; see DedicatedThreadExecutor.
+                    let result = try await Task(priority: .utility) { try await embedder.embed(texts) }.value
                     vectors += result.vectors
                     summary.truncatedChunks += result.truncatedCount
                 }

@@ -16,7 +16,11 @@ public enum FullTextQuery {
 
     /// The FTS5 MATCH expression for `text`, or nil when it holds no searchable word.
     public static func match(_ text: String) -> String? {
-        let words = terms(text)
+        match(words: terms(text))
+    }
+
+    /// The FTS5 MATCH expression OR-ing `words` (each quoted), or nil for none.
+    static func match(words: [String]) -> String? {
         guard !words.isEmpty else { return nil }
         return words.map { "\"\($0)\"" }.joined(separator: " OR ")
     }

@@ -162,6 +162,20 @@ final class QuantizedVectorIndex: Sendable {
                 distances.withUnsafeMutableBufferPointer { out in
                     q.withUnsafeBufferPointer { q in
                         histogram.withUnsafeMutableBufferPointer { histogram in
+                            if words == 6 && readable == nil {
+                                // 384 dimensions (MiniLM), everyone's documents: the hot loop unrolled.
+                                let (q0, q1, q2, q3, q4, q5) = (q[0], q[1], q[2], q[3], q[4], q[5])
+                                var base = 0
+                                for i in 0..<n {
+                                    let d = (codes[base] ^ q0).nonzeroBitCount &+ (codes[base &+ 1] ^ q1).nonzeroBitCount
+                                        &+ (codes[base &+ 2] ^ q2).nonzeroBitCount &+ (codes[base &+ 3] ^ q3).nonzeroBitCount
+                                        &+ (codes[base &+ 4] ^ q4).nonzeroBitCount &+ (codes[base &+ 5] ^ q5).nonzeroBitCount
+                                    out[i] = UInt16(truncatingIfNeeded: d)
+                                    histogram[d] &+= 1
+                                    base &+= 6
+                                }
+                                return
+                            }
                             for i in 0..<n {
                                 if let readable, !readable(documents[i]) { out[i] = unreadable; continue }
                                 var d = 0
@@ -187,16 +201,19 @@ final class QuantizedVectorIndex: Sendable {
         var atThreshold = wanted - below
         var picked: [(distance: UInt16, id: Int64)] = []
         picked.reserveCapacity(wanted)
-        for i in 0..<n {
-            let d = distances[i]
-            guard d != unreadable, Int(d) <= threshold else { continue }
-            if Int(d) == threshold {
-                guard atThreshold > 0 else { continue }
-                atThreshold -= 1
+        let limit = UInt16(truncatingIfNeeded: threshold)
+        distances.withUnsafeBufferPointer { distances in
+            for i in 0..<n {
+                let d = distances[i]
+                guard d <= limit, d != unreadable else { continue }
+                if d == limit {
+                    guard atThreshold > 0 else { continue }
+                    atThreshold -= 1
+                }
+                let id = snapshot.ids[i]
+                if !snapshot.deleted.isEmpty, snapshot.deleted.contains(id) { continue }
+                picked.append((d, id))
             }
-            let id = snapshot.ids[i]
-            if !snapshot.deleted.isEmpty, snapshot.deleted.contains(id) { continue }
-            picked.append((d, id))
         }
         picked.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.id < $1.id }
         return picked.prefix(count).map(\.id)

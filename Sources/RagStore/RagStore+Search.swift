@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import GRDBSQLite
+import Synchronization
 
 /// How to rank candidates.
 public enum SearchMethod: String, Sendable, CaseIterable, Codable {
@@ -70,19 +72,46 @@ extension RagStore {
     /// Ranks chunks for a query, with the access filter applied inside each SQL statement.
     /// - Throws: GRDB's `DatabaseError`.
     public func search(_ request: SearchRequest) throws -> [SearchHit] {
-        try writer.read { db in try search(db, request) }
-    }
-
-    func search(_ db: Database, _ request: SearchRequest) throws -> [SearchHit] {
+        let wantsText = request.method != .vector
+        let wantsVector = request.method != .bm25 && request.vector != nil
+        @Sendable func fullTextRanking() throws -> [(Int64, Double)] {
+            try writer.read { db in
+                guard let match = try fullTextPlanner.match(db, text: request.text) else { return [] }
+                return try Self.fullText(db, match: match, limit: request.candidates, access: request.access)
+            }
+        }
+        @Sendable func vectorRanking() throws -> [(Int64, Double)] {
+            guard let query = request.vector else { return [] }
+            return try writer.read { db in
+                try nearest(db, vector: query, limit: request.candidates, access: request.access,
+                            rescore: request.rescoreCandidates ?? configuration.rescoreCandidates)
+            }
+        }
         var bm25: [(Int64, Double)] = []
         var vector: [(Int64, Double)] = []
-        if request.method != .vector, let match = FullTextQuery.match(request.text) {
-            bm25 = try Self.fullText(db, match: match, limit: request.candidates, access: request.access)
+        if wantsText && wantsVector {
+            // Each ranking on its own reader connection and thread: on two cores a hybrid search
+            // takes about as long as the slower ranking instead of the sum of both.
+            let results = Mutex<[Result<[(Int64, Double)], any Error>?]>([nil, nil])
+            DispatchQueue.concurrentPerform(iterations: 2) { i in
+                let result = Result { i == 0 ? try fullTextRanking() : try vectorRanking() }
+                results.withLock { $0[i] = result }
+            }
+            let (text, nearest) = results.withLock { ($0[0]!, $0[1]!) }
+            bm25 = try text.get()
+            vector = try nearest.get()
+        } else if wantsText {
+            bm25 = try fullTextRanking()
+        } else if wantsVector {
+            vector = try vectorRanking()
         }
-        if request.method != .bm25, let query = request.vector {
-            vector = try nearest(db, vector: query, limit: request.candidates, access: request.access,
-                                 rescore: request.rescoreCandidates ?? configuration.rescoreCandidates)
-        }
+        return try writer.read { db in try hits(db, request, bm25: bm25, vector: vector) }
+    }
+
+    /// Fuses the two rankings and reads the hits' chunks and documents.
+    private func hits(_ db: Database, _ request: SearchRequest, bm25: [(Int64, Double)], vector: [(Int64, Double)]) throws
+        -> [SearchHit]
+    {
         var fused: [Int64: (score: Double, bm25: (Int, Double)?, vector: (Int, Double)?)] = [:]
         for (i, (id, score)) in bm25.enumerated() {
             fused[id, default: (0, nil, nil)].score += 1 / (Self.rrfK + Double(i + 1))
@@ -126,6 +155,12 @@ extension RagStore {
 
     /// BM25 over text (weight 1) and section path (weight 2: headings name the topic).
     static func fullText(_ db: Database, match: String, limit: Int, access: AccessFilter) throws -> [(Int64, Double)] {
+        if case .unrestricted = access {
+            return try Row.fetchAll(db, sql: """
+                SELECT rowid AS id, bm25(chunk_fts, 1.0, 2.0) AS score FROM chunk_fts
+                WHERE chunk_fts MATCH ? ORDER BY score LIMIT ?
+                """, arguments: [match, limit]).map { ($0["id"], $0["score"]) }
+        }
         let filter = access.documentCondition
         let rows = try Row.fetchAll(db, sql: """
             SELECT f.rowid AS id, bm25(chunk_fts, 1.0, 2.0) AS score
@@ -137,6 +172,11 @@ extension RagStore {
             LIMIT ?
             """, arguments: StatementArguments([match] + filter.arguments.map { $0 as any DatabaseValueConvertible } + [limit]))
         return rows.map { ($0["id"], $0["score"]) }
+    }
+
+    /// Reads the binary codes of all vectors into memory (the first search does it otherwise).
+    public func loadVectorIndex() throws {
+        _ = try writer.read { db in try vectorIndex.snapshot(db) }
     }
 
     /// Nearest neighbours by cosine distance among readable documents: the `rescore` nearest by
@@ -163,24 +203,37 @@ extension RagStore {
     /// float32 vectors of `ids`; ids without a vector are left out.
     static func cosineDistances(_ db: Database, query: [Float], ids: [Int64]) throws -> [(Int64, Double)] {
         guard !ids.isEmpty else { return [] }
+        // A few hundred rowid lookups per query: the C API straight on GRDB's cached statement,
+        // copying each blob into one reused buffer (no allocation per row).
         let statement = try db.cachedStatement(sql: "SELECT embedding FROM chunk_vector WHERE chunk_id = ?")
+        let handle = statement.sqliteStatement
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
         var queryNorm: Float = 0
         for x in query { queryNorm += x * x }
+        var vector = [Float](repeating: 0, count: query.count)
         var out: [(Int64, Double)] = []
         out.reserveCapacity(ids.count)
         for id in ids {
-            guard let blob = try Data.fetchOne(statement, arguments: [id]) else { continue }
-            let distance: Double = blob.withUnsafeBytes { raw in
-                let v = raw.bindMemory(to: Float.self)
-                var dot: Float = 0, norm: Float = 0
-                for i in 0..<min(v.count, query.count) {
-                    dot += v[i] * query[i]
-                    norm += v[i] * v[i]
-                }
-                let denominator = (norm * queryNorm).squareRoot()
-                return denominator > 0 ? Double(1 - dot / denominator) : 1
+            sqlite3_reset(handle)
+            sqlite3_bind_int64(handle, 1, id)
+            let status = sqlite3_step(handle)
+            guard status == SQLITE_ROW else {
+                if status == SQLITE_DONE { continue }
+                throw DatabaseError(resultCode: ResultCode(rawValue: status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
-            out.append((id, distance))
+            let bytes = min(Int(sqlite3_column_bytes(handle, 0)), query.count * MemoryLayout<Float>.size)
+            guard bytes > 0, let blob = sqlite3_column_blob(handle, 0) else { continue }
+            vector.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: blob, byteCount: bytes) }
+            var dot: Float = 0, norm: Float = 0
+            for i in 0..<(bytes / MemoryLayout<Float>.size) {
+                dot += vector[i] * query[i]
+                norm += vector[i] * vector[i]
+            }
+            let denominator = (norm * queryNorm).squareRoot()
+            out.append((id, denominator > 0 ? Double(1 - dot / denominator) : 1))
         }
         return out
     }
@@ -219,7 +272,7 @@ extension RagStore {
         guard case .groups = request.access else { return 0 }
         return try writer.read { db in
             var candidates = Set<Int64>()
-            if request.method != .vector, let match = FullTextQuery.match(request.text) {
+            if request.method != .vector, let match = try self.fullTextPlanner.match(db, text: request.text) {
                 candidates.formUnion(try Self.fullText(db, match: match, limit: request.candidates, access: .unrestricted).map(\.0))
             }
             if request.method != .bm25, let query = request.vector {

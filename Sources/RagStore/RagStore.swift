@@ -13,6 +13,8 @@ public final class RagStore: Sendable {
     public let configuration: StoreConfiguration
     /// The binary codes of all vectors, in memory, for nearest-neighbour search.
     let vectorIndex: QuantizedVectorIndex
+    /// Which words of a question full-text search ranks by.
+    let fullTextPlanner: FullTextPlanner
 
     /// Opens (creating if needed) and migrates the database.
     /// - Throws: `StoreError` when sqlite-vec cannot be loaded or the database was built for
@@ -20,6 +22,7 @@ public final class RagStore: Sendable {
     public init(configuration: StoreConfiguration) throws {
         self.configuration = configuration
         self.vectorIndex = QuantizedVectorIndex(dimensions: configuration.embeddingDimensions)
+        self.fullTextPlanner = FullTextPlanner(postingBudget: configuration.fullTextPostingBudget)
         let url = URL(fileURLWithPath: configuration.path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         guard FileManager.default.fileExists(atPath: configuration.vectorExtensionPath) else {

@@ -12,13 +12,21 @@ public struct StoreConfiguration: Sendable {
     /// (more: closer to exact search, slower). Chosen by `ragd-bench --only retrieval`: recall@10
     /// against exact float search at a million chunks (bench/RESULTS.md).
     public var rescoreCandidates: Int
+    /// Full-text search ranks by a question's rarer words while the chunks holding them add up
+    /// to at most this many (FullTextPlanner): its cost stays bounded at any corpus size.
+    public var fullTextPostingBudget: Int
 
     public init(path: String, vectorExtensionPath: String, embeddingDimensions: Int, embeddingModel: String,
-                rescoreCandidates: Int = 400) {
+                rescoreCandidates: Int = Self.defaultRescoreCandidates,
+                fullTextPostingBudget: Int = Self.defaultFullTextPostingBudget) {
         self.rescoreCandidates = rescoreCandidates
+        self.fullTextPostingBudget = fullTextPostingBudget
         self.path = path
         self.vectorExtensionPath = vectorExtensionPath
         self.embeddingDimensions = embeddingDimensions
         self.embeddingModel = embeddingModel
     }
+
+    public static let defaultRescoreCandidates = 1_200
+    public static let defaultFullTextPostingBudget = 16_000
 }

@@ -79,6 +79,19 @@ struct RagdConfiguration: Codable, Equatable {
         }
     }
 
+    /// Retrieval at scale: how exact the vector search is and how much full-text scoring may cost.
+    struct SearchSettings: Codable, Equatable {
+        /// Nearest candidates by binary code re-scored with full-precision vectors.
+        var rescoreCandidates = StoreConfiguration.defaultRescoreCandidates
+        /// Chunks full-text search may score per question (its rarer words first).
+        var fullTextPostingBudget = StoreConfiguration.defaultFullTextPostingBudget
+
+        enum CodingKeys: String, CodingKey {
+            case rescoreCandidates = "rescore_candidates"
+            case fullTextPostingBudget = "full_text_posting_budget"
+        }
+    }
+
     /// The SQLite database file.
     var database: String
     /// sqlite-vec's loadable extension.
@@ -94,9 +107,11 @@ struct RagdConfiguration: Codable, Equatable {
     var auditRetentionDays: Int
     /// `ragd ingest` and the daemon's ingest worker: isolation limits and OCR.
     var ingest = IngestSettings()
+    /// Vector re-scoring window and full-text cost bound.
+    var search = SearchSettings()
 
     enum CodingKeys: String, CodingKey {
-        case database, models, routing, server, ingest
+        case database, models, routing, server, ingest, search
         case vectorExtension = "vector_extension"
         case largeModel = "large_model"
         case auditDatabase = "audit_database"
@@ -159,7 +174,7 @@ struct RagdConfiguration: Codable, Equatable {
         }
         let known = Set([
             "database", "vector_extension", "models", "large_model", "routing", "server", "audit_database",
-            "audit_retention_days", "ingest",
+            "audit_retention_days", "ingest", "search",
         ])
         for key in root.keys.compactMap(\.string) where !known.contains(key) {
             throw ConfigurationError("\(file): unknown key '\(key)' (known: \(known.sorted().joined(separator: ", "))).")
@@ -174,6 +189,12 @@ struct RagdConfiguration: Codable, Equatable {
             if let v = try int(m["threads"], "models.threads") { models.threads = v }
             if let v = try int(m["chat_context"], "models.chat_context") { models.chatContext = v }
             if let v = try int(m["embedding_batch_tokens"], "models.embedding_batch_tokens") { models.embeddingBatchTokens = v }
+        }
+        if let m = root["search"]?.mapping {
+            if let v = try int(m["rescore_candidates"], "search.rescore_candidates") { search.rescoreCandidates = v }
+            if let v = try int(m["full_text_posting_budget"], "search.full_text_posting_budget") {
+                search.fullTextPostingBudget = v
+            }
         }
         if let m = root["large_model"]?.mapping {
             guard let url = try string(m["url"], "large_model.url"), let model = try string(m["model"], "large_model.model")
@@ -279,7 +300,8 @@ struct RagdConfiguration: Codable, Equatable {
     func openStore(embedder: any EmbeddingModel) throws -> RagStore {
         try RagStore(configuration: StoreConfiguration(
             path: database, vectorExtensionPath: vectorExtension,
-            embeddingDimensions: embedder.dimensions, embeddingModel: embedder.identifier))
+            embeddingDimensions: embedder.dimensions, embeddingModel: embedder.identifier,
+            rescoreCandidates: search.rescoreCandidates, fullTextPostingBudget: search.fullTextPostingBudget))
     }
 
     var embeddingConfiguration: LlamaEmbeddingConfiguration {

@@ -45,6 +45,12 @@ struct Serve: AsyncParsableCommand {
         if let port { serverConfiguration.port = port }
 
         let assistant = try context.assistant()
+        // Read the vectors' binary codes into memory now (seconds for a million chunks), not
+        // during the first question.
+        let store = context.store
+        Task.detached(priority: .utility) {
+            do { try store.loadVectorIndex() } catch { logger.warning("vector index: \(error)") }
+        }
         // Every question and admin action goes to the audit log, with the model files' hashes.
         let auditLog = try AuditLog(path: context.configuration.auditDatabasePath)
         var modelHashes: [String: String] = [:]

@@ -197,7 +197,14 @@ final class RawChat {
 
     deinit { llama_free(context); llama_model_free(model) }
 
-    func run(prompt: String, maxTokens: Int) throws -> (promptTokensPerSecond: Double, decodeTokensPerSecond: Double) {
+    struct Timing {
+        var promptTokens: Int
+        var promptSeconds: Double
+        var promptTokensPerSecond: Double
+        var decodeTokensPerSecond: Double
+    }
+
+    func run(prompt: String, maxTokens: Int) throws -> Timing {
         llama_memory_clear(llama_get_memory(context), true)
         var tokens = [llama_token](repeating: 0, count: prompt.utf8.count + 8)
         let n = Int(llama_tokenize(vocab, prompt, Int32(prompt.utf8.count), &tokens, Int32(tokens.count), true, true))
@@ -226,6 +233,7 @@ final class RawChat {
         }
         let t2 = ContinuousClock.now
         func s(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-        return (Double(n) / s(t1 - t0), Double(generated) / s(t2 - t1))
+        return Timing(promptTokens: n, promptSeconds: s(t1 - t0), promptTokensPerSecond: Double(n) / s(t1 - t0),
+                      decodeTokensPerSecond: Double(generated) / s(t2 - t1))
     }
 }

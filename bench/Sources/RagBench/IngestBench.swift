@@ -19,10 +19,25 @@ struct IngestBench {
             + [cache + "/corpus/debian-faq/usr/share/doc/debian/FAQ/debian-faq.en.pdf"]
     }
 
-    func run() async throws -> [Row] {
+    /// Ingests the benchmark documents into a new database at `path` (the retrieval benchmark's
+    /// base corpus).
+    func ingestBase(embedder: LlamaEmbeddingModel, into path: String) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ragd-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
+        let partial = path + ".partial"
+        let store = try RagStore(configuration: StoreConfiguration(
+            path: partial, vectorExtensionPath: cache + "/lib/vec0.so",
+            embeddingDimensions: embedder.dimensions, embeddingModel: embedder.identifier))
+        let pipeline = IngestPipeline(store: store, embedder: embedder)
+        _ = try await pipeline.ingest(paths: [try htmlRoot(in: folder)])
+        _ = try await pipeline.ingest(paths: pdfs)
+        try await store.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try FileManager.default.moveItem(atPath: partial, toPath: path)
+    }
+
+    /// The SQLite documentation folder, or a copy of its first `htmlLimit` pages in `folder`.
+    func htmlRoot(in folder: URL) throws -> String {
         var htmlRoot = sqliteDocs
         if let htmlLimit {
             // A subset: the first N pages, copied so the source holds only them.
@@ -33,6 +48,14 @@ struct IngestBench {
                 try FileManager.default.copyItem(atPath: sqliteDocs + "/" + page, toPath: htmlRoot + "/" + page)
             }
         }
+        return htmlRoot
+    }
+
+    func run() async throws -> [Row] {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ragd-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let htmlRoot = try htmlRoot(in: folder)
         let embedder = try LlamaEmbeddingModel(configuration: .init(
             modelPath: cache + "/models/all-MiniLM-L6-v2.f16.gguf", threads: threads))
         let store = try RagStore(configuration: StoreConfiguration(

@@ -15,8 +15,29 @@ struct RagBench: AsyncParsableCommand {
     @Option(help: "Repetitions of each measurement (the best is kept).")
     var repeats = 3
 
-    @Option(help: "Which benchmarks: inference, ingest, audit (comma-separated).")
-    var only = "inference,ingest,audit"
+    @Option(help: "Which benchmarks: inference, ingest, retrieval, daemon, audit (comma-separated).")
+    var only = "inference,ingest,retrieval,daemon,audit"
+
+    @Option(help: "Daemon: seconds of load per number of clients.")
+    var daemonSeconds = 120
+
+    @Option(help: "Daemon: numbers of concurrent clients (comma-separated).")
+    var daemonClients = "1,4,16"
+
+    @Option(help: "Daemon: the port `ragd serve` listens on during the benchmark.")
+    var port = 18181
+
+    @Option(help: "Daemon: the ragd executable (release build).")
+    var ragd = ".build/release/ragd"
+
+    @Option(help: "Retrieval: corpus sizes in chunks (comma-separated).")
+    var scales = "10000,100000,1000000"
+
+    @Option(help: "Retrieval: queries per corpus size.")
+    var queries = 50
+
+    @Option(help: "Retrieval: re-scoring windows compared at the largest size (comma-separated).")
+    var rescoreSweep = "100,200,400,800"
 
     @Option(help: "Ingest only the first N SQLite HTML pages (default: all 766).")
     var htmlPages: Int?
@@ -25,7 +46,7 @@ struct RagBench: AsyncParsableCommand {
     var auditRecords = 4000
 
     @Option(help: "Write the figures as JSON to this file.")
-    var json: String = "bench/results/inference.json"
+    var json: String = "bench/results/bench.json"
 
     func run() async throws {
         LlamaBackend.initialize(logLevel: .errors)
@@ -45,6 +66,16 @@ struct RagBench: AsyncParsableCommand {
         }
         if parts.contains("ingest") {
             report.rows += try await IngestBench(cache: cache, threads: threads, htmlLimit: htmlPages).run()
+        }
+        if parts.contains("retrieval") {
+            report.rows += try await RetrievalBench(
+                cache: cache, threads: threads, scales: scales.split(separator: ",").compactMap { Int($0) },
+                queries: queries, rescoreSweep: rescoreSweep.split(separator: ",").compactMap { Int($0) }).run()
+        }
+        if parts.contains("daemon") {
+            report.rows += try await DaemonBench(
+                cache: cache, threads: threads, ragd: ragd, secondsPerLevel: daemonSeconds,
+                clientCounts: daemonClients.split(separator: ",").compactMap { Int($0) }, port: port).run()
         }
         if parts.contains("audit") {
             report.rows += try await AuditBench(tasks: 16, records: auditRecords).run()

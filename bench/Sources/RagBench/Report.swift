@@ -28,9 +28,10 @@ struct Report: Encodable {
         let w = max(40, rows.map(\.name.count).max() ?? 0)
         Swift.print("\("figure".padding(toLength: w, withPad: " ", startingAt: 0))  \("ragd".leftPad(12))  \("raw engine".leftPad(12))  \("ratio".leftPad(7))  unit")
         for row in rows {
-            let raw = row.raw.map { String(format: "%.1f", $0) } ?? "-"
+            func format(_ v: Double) -> String { String(format: abs(v) < 10 ? "%.3f" : "%.1f", v) }
+            let raw = row.raw.map(format) ?? "-"
             let ratio = row.ratio.map { String(format: "%.3f", $0) } ?? "-"
-            Swift.print("\(row.name.padding(toLength: w, withPad: " ", startingAt: 0))  \(String(format: "%.1f", row.ragd).leftPad(12))  \(raw.leftPad(12))  \(ratio.leftPad(7))  \(row.unit)")
+            Swift.print("\(row.name.padding(toLength: w, withPad: " ", startingAt: 0))  \(format(row.ragd).leftPad(12))  \(raw.leftPad(12))  \(ratio.leftPad(7))  \(row.unit)")
         }
     }
 
