@@ -9,9 +9,9 @@ import RagStore
 
 /// extract → chunk → embed → store, for the files below some paths.
 ///
-/// Extraction and chunking of the next file run while the current one is embedded (a
-/// one-file hand-off, so memory holds at most two documents). Each file's chunks, vectors
-/// and full-text rows are written in one transaction after its last vector, so a search
+/// Files are read, chunked, embedded and stored one after another (reading the next file
+/// during embedding is optional: `prepareAhead`), so memory holds one document, two with
+/// read-ahead. Each file's chunks, vectors and full-text rows are written in one transaction after its last vector, so a search
 /// never sees a half-written document, and an interrupted run loses at most the file in
 /// flight. One file's failure is recorded with its reason and never stops the others.
 public struct IngestPipeline: Sendable {
@@ -27,6 +27,11 @@ public struct IngestPipeline: Sendable {
     public var embeddingBatchSize = 32
     /// Re-extract and re-embed even files whose content hash is unchanged.
     public var force = false
+    /// Read and chunk the next file while the current one is embedded. Off by default: on a
+    /// machine whose every core runs llama.cpp's threads, the overlap slows embedding by more
+    /// than extraction costs (llama.cpp's threads wait for each other at every step, so one
+    /// preempted thread stalls all); measured by `ragd-bench --only ingest` (bench/RESULTS.md).
+    public var prepareAhead = false
 
     public init(store: RagStore, embedder: any EmbeddingModel, chunking: ChunkingOptions? = nil,
                 extractor: any FileExtracting = DocumentExtractor(), logger: Logger = Logger(label: "ragd.ingest")) {
@@ -124,20 +129,29 @@ public struct IngestPipeline: Sendable {
         var summary = IngestSummary()
         let total = work.count
         let channel = AsyncChannel<Prepared>()
+        // Without read-ahead the producer waits until the consumer has stored each file.
+        let stored = AsyncChannel<Void>()
+        let prepareAhead = self.prepareAhead
         let producer = Task {
+            var acknowledgements = stored.makeAsyncIterator()
             for (path, sourceId) in work {
                 if Task.isCancelled { break }
                 await channel.send(await prepare(path: path, sourceId: sourceId))
+                if !prepareAhead, await acknowledgements.next() == nil { break }
             }
             channel.finish()
         }
-        defer { producer.cancel() }
+        defer {
+            producer.cancel()
+            stored.finish()
+        }
 
         var done = 0
         for await prepared in channel {
             summary.extractSeconds += prepared.extractSeconds
             summary.chunkSeconds += prepared.chunkSeconds
             let outcome = await finish(prepared, summary: &summary)
+            if !prepareAhead { await stored.send(()) }
             done += 1
             progress(IngestProgress(
                 filesDone: done, filesTotal: total, pages: summary.pages, chunks: summary.chunks,

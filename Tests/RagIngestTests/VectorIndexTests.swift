@@ -107,4 +107,39 @@ import Testing
         let afterDelete = try reader.search(SearchRequest(text: "", vector: vectors[3], method: .vector, limit: 10))
         #expect(afterDelete.map(\.text) == [texts[5]])
     }
+
+    /// Full-text search ranks by the rarer words while their chunks fit the posting budget;
+    /// a word found in more chunks than that is left to the vector ranking.
+    @Test func fullTextKeepsTheRarerWordsWithinItsBudget() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ragd-fts-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let embedder = try TestModels.embedder.get()
+        func open(budget: Int) throws -> RagStore {
+            try RagStore(configuration: StoreConfiguration(
+                path: folder.appendingPathComponent("ragd.sqlite").path, vectorExtensionPath: TestModels.vectorExtension,
+                embeddingDimensions: embedder.dimensions, embeddingModel: embedder.identifier, fullTextPostingBudget: budget))
+        }
+        let texts = ["The zebra report is due.", "The quarterly report is due.", "Every report needs a title.",
+                     "A report goes to finance.", "The report template changed.", "Send the report by Friday."]
+        let vectors = try await embedder.embed(texts).vectors
+        let writer = try open(budget: 100)
+        try writer.replaceDocument(
+            DocumentUpdate(path: "/notes/reports.txt", sourceId: nil, contentSHA256: "r", sizeBytes: 1, format: .text,
+                           title: "reports", author: nil, created: nil, modified: nil, pages: nil, pagesWithoutText: 0,
+                           usedOCR: false),
+            chunks: texts.enumerated().map { i, text in
+                Chunk(ordinal: i, text: text, sectionPath: ["Reports"], anchor: nil, pageStart: nil, pageEnd: nil,
+                      characterStart: 0, characterEnd: text.count, tokenCount: 8, origin: .textLayer)
+            },
+            vectors: vectors)
+        func bm25(_ store: RagStore, _ query: String) throws -> [String] {
+            try store.search(SearchRequest(text: query, vector: nil, method: .bm25, limit: 10)).map(\.text)
+        }
+        // "report" is in all six chunks, "zebra" in one.
+        #expect(try bm25(writer, "zebra report").count == 6)
+        let tight = try open(budget: 3)
+        #expect(try bm25(tight, "zebra report") == [texts[0]])
+        #expect(try bm25(tight, "report").isEmpty)
+    }
 }

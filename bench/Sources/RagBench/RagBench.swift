@@ -39,8 +39,11 @@ struct RagBench: AsyncParsableCommand {
     @Option(help: "Retrieval: re-scoring windows compared at the largest size (comma-separated).")
     var rescoreSweep = "100,200,400,800"
 
-    @Option(help: "Ingest only the first N SQLite HTML pages (default: all 766).")
-    var htmlPages: Int?
+    @Option(help: "Ingest only the first N SQLite HTML pages (0: all 766).")
+    var htmlPages = 120
+
+    @Flag(help: "Ingest: read the next file while embedding the current one.")
+    var readAhead = false
 
     @Option(help: "Audit benchmark: records appended in all, per setting.")
     var auditRecords = 4000
@@ -65,7 +68,10 @@ struct RagBench: AsyncParsableCommand {
             report.rows += try await inference.run()
         }
         if parts.contains("ingest") {
-            report.rows += try await IngestBench(cache: cache, threads: threads, htmlLimit: htmlPages).run()
+            var ingest = IngestBench(cache: cache, threads: threads, htmlLimit: htmlPages > 0 ? htmlPages : nil)
+            ingest.readAhead = readAhead
+            ingest.keepAs = cache + "/bench/base.sqlite"
+            report.rows += try await ingest.run()
         }
         if parts.contains("retrieval") {
             report.rows += try await RetrievalBench(
