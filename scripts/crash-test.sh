@@ -35,15 +35,18 @@ check() {
     [ "$(sqlite3 "$audit" 'PRAGMA integrity_check')" = ok ] || { echo "FAIL after $what: audit integrity" >&2; exit 1; }
     "$RAGD" audit verify --db "$DB" >/dev/null || { echo "FAIL after $what: audit chain" >&2; "$RAGD" audit verify --db "$DB" >&2; exit 1; }
   fi
-  # Every ingested document is whole: its row's chunk count = chunk rows = vectors.
+  # Every ingested document is whole: its row's chunk count = chunk rows = vectors (sqlite-vec's
+  # table and the quantized copy).
   local bad
   bad=$(sqlite3 -cmd ".load $VEC" "$DB" "
     SELECT count(*) FROM document d WHERE d.status IN ('ingested','ingested_ocr') AND (
       d.chunk_count != (SELECT count(*) FROM chunk c WHERE c.document_id = d.id) OR
-      d.chunk_count != (SELECT count(*) FROM chunk_vec v WHERE v.document_id = d.id));")
+      d.chunk_count != (SELECT count(*) FROM chunk_vec v WHERE v.document_id = d.id) OR
+      d.chunk_count != (SELECT count(*) FROM chunk_vector q WHERE q.document_id = d.id));")
   [ "$bad" = 0 ] || { echo "FAIL after $what: $bad half-visible documents" >&2; exit 1; }
   local orphans
-  orphans=$(sqlite3 -cmd ".load $VEC" "$DB" "SELECT count(*) FROM chunk_vec WHERE chunk_id NOT IN (SELECT id FROM chunk);")
+  orphans=$(sqlite3 -cmd ".load $VEC" "$DB" "SELECT (SELECT count(*) FROM chunk_vec WHERE chunk_id NOT IN (SELECT id FROM chunk))
+    + (SELECT count(*) FROM chunk_vector WHERE chunk_id NOT IN (SELECT id FROM chunk));")
   [ "$orphans" = 0 ] || { echo "FAIL after $what: $orphans orphan vectors" >&2; exit 1; }
   sqlite3 "$DB" "INSERT INTO chunk_fts(chunk_fts) VALUES('integrity-check');" \
     || { echo "FAIL after $what: FTS5 integrity-check" >&2; exit 1; }

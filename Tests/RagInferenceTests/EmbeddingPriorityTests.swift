@@ -7,8 +7,9 @@ import Testing
 @Suite struct EmbeddingPriorityTests {
     @Test func aQuestionOvertakesARunningIngest() async throws {
         let model = try TestModels.embedder.get()
-        // 24 texts of ~250 tokens: 24 llama_encode calls, seconds of work.
-        let passages = (0..<24).map { i in
+        // 96 texts of ~250 tokens: 96 llama_encode calls, about ten seconds of work on an idle
+        // machine, so that scheduling delays of a busy test run cannot reverse the order.
+        let passages = (0..<96).map { i in
             "Passage \(i). " + String(repeating: "The quarterly report lists every invoice and its due date. ", count: 24)
         }
         let ingest = Task(priority: .utility) { () -> ContinuousClock.Instant in
@@ -20,7 +21,7 @@ import Testing
         let questionDone = ContinuousClock.now
         let ingestDone = try await ingest.value
         #expect(vector.count == model.dimensions)
-        // Without priority and yielding between batches the question would finish after all 24.
+        // Without priority and yielding between batches the question would finish after all 96.
         #expect(questionDone < ingestDone)
     }
 }
