@@ -16,6 +16,8 @@ struct IngestBench {
     var readAhead = false
     /// Keep the ingested database as the retrieval benchmark's base corpus (if there is none).
     var keepAs: String?
+    /// Alternating ragd/raw pairs on a subset, for a ratio the machine's drift cannot skew.
+    var pairs = 3
 
     var sqliteDocs: String { cache + "/corpus/sqlite3-doc/usr/share/doc/sqlite3" }
     var pdfs: [String] {
@@ -75,12 +77,15 @@ struct IngestBench {
         // VM's speed drifts by tens of percent over minutes): the texts come from extracting and
         // chunking the files here first, exactly as the pipeline will (about 2% of the work).
         var texts: [String] = []
+        var textsByFile: [String: [String]] = [:]
         let files = try FileManager.default.contentsOfDirectory(atPath: htmlRoot).filter { $0.hasSuffix(".html") }.sorted()
             .map { htmlRoot + "/" + $0 } + pdfs
         for path in files {
             guard let document = try? await DocumentExtractor().extract(fileAt: URL(fileURLWithPath: path)) else { continue }
             let title = document.title ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-            texts += pipeline.chunker.chunks(of: document, title: title).map(\.embeddingText)
+            let fileTexts = pipeline.chunker.chunks(of: document, title: title).map(\.embeddingText)
+            texts += fileTexts
+            textsByFile[path] = fileTexts
         }
         let sample = stride(from: 0, to: texts.count, by: max(1, texts.count / 1500)).map { texts[$0] }
         let rawEmbedder = try RawEmbedder(path: cache + "/models/all-MiniLM-L6-v2.f16.gguf", threads: threads, budget: 256)
@@ -128,6 +133,28 @@ struct IngestBench {
         // long (see the inference benchmark's budget table).
         rows.append(Row(name: "ingest end-to-end vs raw embedding of the same chunks", unit: "chunks/s",
                         ragd: Double(totalChunks) / totalSeconds, raw: (rawBefore + rawAfter) / 2))
+
+        // The same ratio with the drift cancelled: a few files re-ingested (forced) and the raw
+        // engine on exactly their chunks, alternating, one pair after the other; the median pair.
+        if pairs > 0 {
+            let subset = Array(files.filter { $0.hasSuffix(".html") }.prefix(6)) + [pdfs[4]]  // + R-FAQ
+            let subsetTexts = subset.flatMap { textsByFile[$0] ?? [] }
+            var forced = pipeline
+            forced.force = true
+            var ratios: [Double] = []
+            for pair in 1...pairs {
+                let start = ContinuousClock.now
+                try rawEmbedder.embed(subsetTexts, budget: 256)
+                let raw = Double(subsetTexts.count) / (ContinuousClock.now - start).seconds
+                let summary = try await forced.ingest(paths: subset)
+                let ragd = Double(summary.chunks) / summary.seconds
+                print(String(format: "  pair %d: ragd %.1f chunks/s, raw %.1f (%d chunks): %.3f", pair, ragd, raw,
+                             subsetTexts.count, ragd / raw))
+                ratios.append(ragd / raw)
+            }
+            rows.append(Row(name: "ingest vs raw, \(pairs) alternating pairs (\(subsetTexts.count) chunks): median", unit: "ratio",
+                            ragd: ratios.sorted()[ratios.count / 2], raw: nil))
+        }
         if let keepAs, !FileManager.default.fileExists(atPath: keepAs) {
             try await store.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
             try FileManager.default.createDirectory(

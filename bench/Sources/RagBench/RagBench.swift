@@ -24,6 +24,9 @@ struct RagBench: AsyncParsableCommand {
     @Option(help: "Daemon: numbers of concurrent clients (comma-separated).")
     var daemonClients = "1,4,16"
 
+    @Option(help: "Daemon: questions timed for time to first token (0: skip).")
+    var ttftQuestions = 12
+
     @Option(help: "Daemon: the port `ragd serve` listens on during the benchmark.")
     var port = 18181
 
@@ -44,6 +47,9 @@ struct RagBench: AsyncParsableCommand {
 
     @Flag(help: "Ingest: read the next file while embedding the current one.")
     var readAhead = false
+
+    @Option(help: "Ingest: alternating ragd/raw pairs on a subset (0: none).")
+    var ingestPairs = 3
 
     @Option(help: "Audit benchmark: records appended in all, per setting.")
     var auditRecords = 4000
@@ -70,6 +76,7 @@ struct RagBench: AsyncParsableCommand {
         if parts.contains("ingest") {
             var ingest = IngestBench(cache: cache, threads: threads, htmlLimit: htmlPages > 0 ? htmlPages : nil)
             ingest.readAhead = readAhead
+            ingest.pairs = ingestPairs
             ingest.keepAs = cache + "/bench/base.sqlite"
             report.rows += try await ingest.run()
         }
@@ -79,9 +86,11 @@ struct RagBench: AsyncParsableCommand {
                 queries: queries, rescoreSweep: rescoreSweep.split(separator: ",").compactMap { Int($0) }).run()
         }
         if parts.contains("daemon") {
-            report.rows += try await DaemonBench(
+            var daemon = DaemonBench(
                 cache: cache, threads: threads, ragd: ragd, secondsPerLevel: daemonSeconds,
-                clientCounts: daemonClients.split(separator: ",").compactMap { Int($0) }, port: port).run()
+                clientCounts: daemonClients.split(separator: ",").compactMap { Int($0) }, port: port)
+            daemon.ttftQuestions = ttftQuestions
+            report.rows += try await daemon.run()
         }
         if parts.contains("audit") {
             report.rows += try await AuditBench(tasks: 16, records: auditRecords).run()
