@@ -1,4 +1,5 @@
 import Foundation
+import RagCore
 
 /// Odd HTML (and two empty files) generated into a temporary folder: the bad input that no
 /// corpus has, made here so nothing third-party is committed. Deterministic.
@@ -81,15 +82,3 @@ enum OddInputs {
     }
 }
 
-/// A small seeded generator (SplitMix64): the same seed gives the same bytes everywhere.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
