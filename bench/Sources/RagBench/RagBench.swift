@@ -40,7 +40,7 @@ struct RagBench: AsyncParsableCommand {
     var queries = 50
 
     @Option(help: "Retrieval: re-scoring windows compared at the largest size (comma-separated).")
-    var rescoreSweep = "100,200,400,800"
+    var rescoreSweep = "400,800,1600"
 
     @Option(help: "Ingest only the first N SQLite HTML pages (0: all 766).")
     var htmlPages = 120
