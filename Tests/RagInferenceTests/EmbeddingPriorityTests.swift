@@ -15,12 +15,8 @@ import Testing
         // Both sides run on threads of their own, not on the cooperative pool: other suites'
         // synchronous tests can occupy the pool's two threads for minutes, and the clock
         // readings below must not wait for them.
-        let ingestThread = ThreadTaskExecutor(name: "test.ingest")
-        let questionThread = ThreadTaskExecutor(name: "test.question")
-        defer {
-            ingestThread.shutdown()
-            questionThread.shutdown()
-        }
+        let ingestThread = QueueTaskExecutor(label: "test.ingest")
+        let questionThread = QueueTaskExecutor(label: "test.question")
         let ingest = Task(executorPreference: ingestThread, priority: .utility) { () -> ContinuousClock.Instant in
             _ = try await model.embed(passages)
             return ContinuousClock.now
@@ -40,45 +36,17 @@ import Testing
     }
 }
 
-/// A `TaskExecutor` running its jobs on one dedicated thread.
-private final class ThreadTaskExecutor: TaskExecutor, @unchecked Sendable {
-    // @unchecked: `jobs` and `stopped` are only touched with `condition` locked.
-    private let condition = NSCondition()
-    private var jobs: [UnownedJob] = []
-    private var stopped = false
+/// A `TaskExecutor` over a serial dispatch queue: an overcommitting queue gets a thread of its
+/// own even while every thread of Swift's cooperative pool is busy.
+private final class QueueTaskExecutor: TaskExecutor {
+    private let queue: DispatchQueue
 
-    init(name: String) {
-        let thread = Thread { [self] in self.runLoop() }
-        thread.name = name
-        thread.start()
+    init(label: String) {
+        queue = DispatchQueue(label: label)
     }
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        condition.lock()
-        jobs.append(job)
-        condition.signal()
-        condition.unlock()
-    }
-
-    func shutdown() {
-        condition.lock()
-        stopped = true
-        condition.signal()
-        condition.unlock()
-    }
-
-    private func runLoop() {
-        while true {
-            condition.lock()
-            while jobs.isEmpty && !stopped { condition.wait() }
-            if jobs.isEmpty {
-                condition.unlock()
-                return
-            }
-            let job = jobs.removeFirst()
-            condition.unlock()
-            job.runSynchronously(on: asUnownedTaskExecutor())
-        }
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
