@@ -76,17 +76,15 @@ struct IngestBench {
         // The raw engine's ceiling on the same chunks, measured before and after ragd's run (this
         // VM's speed drifts by tens of percent over minutes): the texts come from extracting and
         // chunking the files here first, exactly as the pipeline will (about 2% of the work).
-        var texts: [String] = []
         var textsByFile: [String: [String]] = [:]
         let files = try FileManager.default.contentsOfDirectory(atPath: htmlRoot).filter { $0.hasSuffix(".html") }.sorted()
             .map { htmlRoot + "/" + $0 } + pdfs
         for path in files {
             guard let document = try? await DocumentExtractor().extract(fileAt: URL(fileURLWithPath: path)) else { continue }
             let title = document.title ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-            let fileTexts = pipeline.chunker.chunks(of: document, title: title).map(\.embeddingText)
-            texts += fileTexts
-            textsByFile[path] = fileTexts
+            textsByFile[path] = pipeline.chunker.chunks(of: document, title: title).map(\.embeddingText)
         }
+        let texts = files.flatMap { textsByFile[$0] ?? [] }
         let sample = stride(from: 0, to: texts.count, by: max(1, texts.count / 1500)).map { texts[$0] }
         let rawEmbedder = try RawEmbedder(path: cache + "/models/all-MiniLM-L6-v2.f16.gguf", threads: threads, budget: 256)
         func rawThroughput() throws -> Double {
@@ -137,7 +135,7 @@ struct IngestBench {
         // The same ratio with the drift cancelled: a few files re-ingested (forced) and the raw
         // engine on exactly their chunks, alternating, one pair after the other; the median pair.
         if pairs > 0 {
-            let subset = Array(files.filter { $0.hasSuffix(".html") }.prefix(6)) + [pdfs[4]]  // + R-FAQ
+            let subset = Array(files.filter { $0.hasSuffix(".html") }.prefix(6)) + pdfs.filter { $0.hasSuffix("/R-FAQ.pdf") }
             let subsetTexts = subset.flatMap { textsByFile[$0] ?? [] }
             var forced = pipeline
             forced.force = true
