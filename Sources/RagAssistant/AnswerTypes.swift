@@ -1,4 +1,5 @@
 import Foundation
+import RagInference
 import RagStore
 
 /// One numbered source shown to the model and to the user.
@@ -36,7 +37,7 @@ public enum AnswerPath: String, Sendable, Codable {
     case smallModel = "small_model"
     /// The larger in-network model, its citations verified.
     case largeModel = "large_model"
-    /// Sentences quoted from the sources, because the generated answer failed verification.
+    /// Sentences quoted from the sources, because no generated sentence passed verification.
     case quotedFallback = "quoted_fallback"
     /// The documents do not answer the question; the closest sources are shown.
     case notFound = "not_found"
@@ -54,23 +55,48 @@ public struct RouteDecision: Sendable, Equatable, Codable {
 /// The outcome of checking an answer's citations against its sources.
 public struct Verification: Sendable, Equatable, Codable {
     public struct Claim: Sendable, Equatable, Codable {
+        /// The sentence as the model wrote it, citations removed.
         public var sentence: String
+        /// The numbers the model cited (before attribution).
         public var cited: [Int]
-        /// Best support among the cited sources (cosine of sentence embeddings, 0...1).
+        /// Best support among the sources considered (0...1).
         public var support: Double
         public var supported: Bool
         /// Cited numbers that are not among the sources.
         public var fabricated: [Int]
+        /// The sources shown with the sentence: the cited ones that support it or, when none
+        /// does (or none was cited), the one the verifier found (post-hoc attribution).
+        public var attributed: [Int] = []
+        /// Why the sentence was withheld; nil when it was shown.
+        public var rejection: String? = nil
     }
     public var claims: [Claim]
-    /// True when every claim cites an existing source that supports it.
+    /// True when at least one sentence was shown and every claim is supported.
     public var passed: Bool
     public var reason: String
+
+    /// Sentences shown.
+    public var shownCount: Int { claims.filter(\.supported).count }
+    /// Sentences withheld.
+    public var withheldCount: Int { claims.filter { !$0.supported }.count }
+}
+
+/// The passage shown before the model writes: the source sentence that best states what was asked.
+public struct Evidence: Sendable, Equatable, Codable {
+    /// The source it is quoted from.
+    public var number: Int
+    /// The sentence, verbatim from the source.
+    public var sentence: String
+    /// How well it matches the question (similarity plus key-word coverage).
+    public var score: Double
+    /// Share of the question's key words the sentence holds (0...1).
+    public var coverage: Double
 }
 
 /// A finished answer, with everything the audit log and the user need.
 public struct Answer: Sendable, Equatable, Codable {
     public var question: String
+    /// The text shown: verified sentences with their citations, a quote, or the not-found text.
     public var text: String
     public var path: AnswerPath
     public var route: RouteDecision
@@ -79,27 +105,45 @@ public struct Answer: Sendable, Equatable, Codable {
     /// The numbers the final text cites.
     public var cited: [Int]
     public var verification: Verification?
-    /// The generated text, when the final text is the quoted fallback (for the record).
+    /// The model's own text, as generated, when any of it was not shown (for the record).
     public var rejectedText: String?
+    /// The best supporting passage, shown before the model writes.
+    public var evidence: Evidence?
     public var retrievalMilliseconds: Double
+    /// Time to the model's first token (nil when no model ran).
     public var timeToFirstTokenMilliseconds: Double?
+    /// Time to the first text shown: the evidence passage, or the first verified sentence.
+    public var timeToFirstShownMilliseconds: Double?
+    /// Time to the first verified model-written sentence shown.
+    public var timeToFirstSentenceMilliseconds: Double?
     public var totalMilliseconds: Double
     public var promptTokens: Int
+    /// Time the models spent reading their prompts (the uncached part).
+    public var promptMilliseconds: Double = 0
     public var generatedTokens: Int
+    /// The messages of the last model prompt (for `ragd eval --details` and benchmarks).
+    public var promptMessages: [ChatMessage] = []
     /// Highest similarity of any retrieved chunk to the question.
     public var confidence: Double
+
+    /// Sentences the model wrote that were withheld, with the reason for each.
+    public var withheld: [Verification.Claim] { verification?.claims.filter { !$0.supported } ?? [] }
 }
 
-/// What `Assistant.answer` streams.
+/// What `Assistant.answer` streams. Only verified text is ever streamed: nothing is shown and
+/// then taken back.
 public enum AnswerEvent: Sendable, Equatable {
     /// The sources about to be shown to the model (after access control).
     case sources([Source])
-    /// The model chosen, before generation.
+    /// The best supporting passage, marked as a quote, before the model writes.
+    case evidence(Evidence)
+    /// The model chosen, before generation (again if it changes).
     case route(RouteDecision)
-    /// A piece of generated text.
+    /// Verified text to append: a model-written sentence with its citations, a quote, or the
+    /// not-found text.
     case text(String)
-    /// The streamed text is withdrawn (it failed verification); a replacement follows.
-    case retracted(reason: String)
+    /// A generated sentence was withheld (unsupported); the count so far.
+    case withheld(count: Int)
     /// The final answer. Always the last event.
     case answer(Answer)
 }

@@ -3,15 +3,20 @@ import RagCore
 import RagInference
 import RagStore
 
-/// The query service: retrieve, prompt, generate, verify, route; every answer names its path.
+/// The query service: retrieve, show evidence, prompt, generate, verify as the model writes,
+/// route; every answer names its path. Only verified text is ever streamed.
 ///
 /// 1. Hybrid retrieval with the user's access filter inside the SQL, near-duplicates dropped.
 /// 2. Too little evidence (best similarity under `RoutingPolicy.notFoundBelow`): the answer
 ///    says the documents do not answer, and lists the closest sources.
-/// 3. The router picks the small or the larger model; the answer streams with [n] citations.
-/// 4. Each cited sentence is checked against its sources. A failed small answer goes to the
-///    larger model if one is configured; otherwise (or if that fails too) the best supporting
-///    sentences are quoted with citations instead.
+/// 3. The source sentence that best states what was asked is shown at once, marked as a quote
+///    (the evidence), so the reader can start before the model has written anything.
+/// 4. The router picks the small or the larger model. The reply is cut into sentences as it
+///    streams; each is shown only once it is complete and supported by a source (the one it
+///    cites, or the one the verifier attaches); unsupported ones are withheld and counted.
+/// 5. If nothing the small model wrote survives, the larger model (if configured) tries; if
+///    nothing survives again, the evidence is quoted, or the answer says the documents do not
+///    answer when no sentence states what was asked.
 public struct Assistant: Sendable {
     public let retriever: Retriever
     public let smallModel: any ChatModel
@@ -19,10 +24,12 @@ public struct Assistant: Sendable {
     public var router: Router
     public var prompt = PromptBuilder()
     public var verifier: CitationVerifier
-    public var fallback: QuotedFallback
-    public var generation = GenerationOptions(maxTokens: 160, temperature: 0, repeatPenalty: 1.15)
-    /// When false, a failed generated answer is shown as it is (flagged) instead of quoted
-    /// sentences; used by `ragd eval` to measure what the fallback adds.
+    public var fallback = QuotedFallback()
+    public var generation = GenerationOptions(maxTokens: 120, temperature: 0, repeatPenalty: 1.05)
+    /// Sources whose sentences are indexed for evidence, prompt trimming and verification.
+    public var indexedSources = 5
+    /// When false, nothing is quoted when no generated sentence survives (`ragd eval` uses it
+    /// to measure the model's own answers).
     public var quotedFallbackEnabled = true
 
     public init(retriever: Retriever, smallModel: any ChatModel, largeModel: (any ChatModel)? = nil,
@@ -32,7 +39,6 @@ public struct Assistant: Sendable {
         self.largeModel = largeModel
         self.router = Router(policy: policy, smallModel: smallModel.identifier, largeModel: largeModel?.identifier)
         self.verifier = CitationVerifier(embedder: retriever.embedder)
-        self.fallback = QuotedFallback(embedder: retriever.embedder)
     }
 
     public static let notFoundText = "The documents do not answer this question. The closest sources are listed below."
@@ -73,9 +79,9 @@ public struct Assistant: Sendable {
         var answer = Answer(
             question: question, text: "", path: .notFound,
             route: RouteDecision(target: .none, model: nil, reason: ""), sources: sources, cited: [],
-            verification: nil, rejectedText: nil, retrievalMilliseconds: retrievalMs,
-            timeToFirstTokenMilliseconds: nil, totalMilliseconds: 0, promptTokens: 0, generatedTokens: 0,
-            confidence: confidence)
+            verification: nil, rejectedText: nil, evidence: nil, retrievalMilliseconds: retrievalMs,
+            timeToFirstTokenMilliseconds: nil, timeToFirstShownMilliseconds: nil, timeToFirstSentenceMilliseconds: nil,
+            totalMilliseconds: 0, promptTokens: 0, generatedTokens: 0, confidence: confidence)
         func finished(_ a: Answer) -> Answer {
             var a = a
             a.totalMilliseconds = (clock.now - started).milliseconds
@@ -93,40 +99,44 @@ public struct Assistant: Sendable {
             return finished(answer)
         }
 
+        // Evidence first: the sentence that states what was asked, before any model runs.
+        let index = try await SentenceIndex.build(
+            question: question, questionVector: questionVector, sources: Array(sources.prefix(indexedSources)),
+            embedder: retriever.embedder)
+        if let evidence = fallback.evidence(index, sources: sources) {
+            answer.evidence = evidence
+            answer.timeToFirstShownMilliseconds = (clock.now - started).milliseconds
+            emit(.evidence(evidence))
+        }
+
         var route = router.decide(question: question, confidence: confidence)
         emit(.route(route))
         var model: any ChatModel = route.target == .large ? (largeModel ?? smallModel) : smallModel
-        var (text, verification) = try await generate(
-            question, sources: sources, model: model, answer: &answer, started: started, emit: emit)
+        var outcome = try await generate(
+            question, sources: sources, index: index, model: model, answer: &answer, started: started, emit: emit)
 
-        if !verification.passed, route.target == .small, let escalation = router.escalation(after: verification),
+        if outcome.shown.isEmpty, route.target == .small, let escalation = router.escalation(after: outcome.verification),
            let largeModel {
-            emit(.retracted(reason: verification.reason))
             route = escalation
             emit(.route(route))
             model = largeModel
-            answer.rejectedText = text
-            (text, verification) = try await generate(
-                question, sources: sources, model: model, answer: &answer, started: started, emit: emit)
+            let first = outcome
+            outcome = try await generate(
+                question, sources: sources, index: index, model: model, answer: &answer, started: started, emit: emit)
+            outcome.verification.claims = first.verification.claims + outcome.verification.claims
+            outcome.draft = first.draft + "\n---\n" + outcome.draft
         }
         answer.route = route
-        answer.verification = verification
+        answer.verification = outcome.verification
+        if !outcome.verification.passed && !outcome.draft.isEmpty { answer.rejectedText = outcome.draft }
 
-        if verification.passed {
-            answer.text = text
+        if !outcome.shown.isEmpty {
+            answer.text = outcome.shown.map(\.text).joined(separator: " ")
+            answer.cited = Array(Set(outcome.shown.flatMap(\.cited))).sorted()
             answer.path = route.target == .large ? .largeModel : .smallModel
-            answer.cited = Array(Set(verification.claims.flatMap(\.cited))).sorted()
             return finished(answer)
         }
-        guard quotedFallbackEnabled else {
-            answer.text = text
-            answer.path = route.target == .large ? .largeModel : .smallModel
-            answer.cited = Array(Set(verification.claims.flatMap(\.cited))).sorted()
-            return finished(answer)
-        }
-        emit(.retracted(reason: verification.reason))
-        answer.rejectedText = text
-        if let quoted = try await fallback.answer(question, questionVector: questionVector, sources: sources) {
+        if quotedFallbackEnabled, let quoted = fallback.answer(index, sources: sources) {
             answer.text = quoted.text
             answer.cited = quoted.cited
             answer.path = .quotedFallback
@@ -134,32 +144,68 @@ public struct Assistant: Sendable {
             answer.text = Self.notFoundText
             answer.path = .notFound
         }
+        if answer.timeToFirstShownMilliseconds == nil { answer.timeToFirstShownMilliseconds = (clock.now - started).milliseconds }
         emit(.text(answer.text))
         return finished(answer)
     }
 
-    /// Prompts `model` with the sources that fit, streams its text, and verifies it.
-    private func generate(_ question: String, sources: [Source], model: any ChatModel, answer: inout Answer,
-                          started: ContinuousClock.Instant, emit: (AnswerEvent) -> Void) async throws
-        -> (String, Verification)
+    /// A sentence shown to the reader, with the sources it cites.
+    struct ShownSentence {
+        var text: String
+        var cited: [Int]
+    }
+
+    struct Outcome {
+        var shown: [ShownSentence]
+        var verification: Verification
+        var draft: String
+    }
+
+    /// Prompts `model`, cuts its reply into sentences as it streams, and emits each one that
+    /// verification supports, with the citations that support it.
+    private func generate(_ question: String, sources: [Source], index: SentenceIndex, model: any ChatModel,
+                          answer: inout Answer, started: ContinuousClock.Instant, emit: (AnswerEvent) -> Void)
+        async throws -> Outcome
     {
-        let (messages, used) = try await prompt.messages(question: question, sources: sources, model: model)
-        var text = ""
+        let (messages, used) = try await prompt.messages(question: question, sources: sources, index: index, model: model)
+        answer.promptMessages = messages
+        var stream = SentenceStream()
+        var claims: [Verification.Claim] = []
+        var shown: [ShownSentence] = []
+        var draft = ""
+        func consider(_ sentence: String) async throws {
+            let claim = try await verifier.check(sentence, sources: used, index: index)
+            claims.append(claim)
+            if claim.supported {
+                let text = claim.sentence + " " + claim.attributed.map { "[\($0)]" }.joined()
+                if answer.timeToFirstSentenceMilliseconds == nil {
+                    let now = (ContinuousClock.now - started).milliseconds
+                    answer.timeToFirstSentenceMilliseconds = now
+                    if answer.timeToFirstShownMilliseconds == nil { answer.timeToFirstShownMilliseconds = now }
+                }
+                emit(.text((shown.isEmpty ? "" : " ") + text))
+                shown.append(ShownSentence(text: text, cited: claim.attributed))
+            } else if claim.rejection != "the model said the sources do not answer" {
+                emit(.withheld(count: claims.filter { !$0.supported }.count))
+            }
+        }
         for try await event in model.stream(messages, options: generation) {
             switch event {
             case .text(let piece):
                 if answer.timeToFirstTokenMilliseconds == nil {
                     answer.timeToFirstTokenMilliseconds = (ContinuousClock.now - started).milliseconds
                 }
-                text += piece
-                emit(.text(piece))
+                draft += piece
+                for sentence in stream.append(piece) { try await consider(sentence) }
             case .finished(let stats):
+                answer.promptMilliseconds += stats.promptMilliseconds
                 answer.promptTokens += stats.promptTokens
                 answer.generatedTokens += stats.generatedTokens
             }
         }
-        text = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        return (text, try await verifier.verify(text, sources: used))
+        for sentence in stream.finish() { try await consider(sentence) }
+        return Outcome(shown: shown, verification: CitationVerifier.summary(claims),
+                       draft: draft.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }
 

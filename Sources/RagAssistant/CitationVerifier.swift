@@ -2,113 +2,143 @@ import Foundation
 import RagCore
 import RagInference
 
-/// Checks an answer sentence by sentence: every claim must cite sources that exist and say it.
+/// Checks generated sentences one at a time against the sources the model was given.
 ///
-/// Support is the best of two measures against the cited sources' sentences: the cosine
-/// similarity of sentence embeddings (paraphrase), and the share of the claim's content words
-/// found in the source (quotation, numbers, names). A claim is supported when either clears
-/// its threshold; thresholds were calibrated on the development set (see bench/RESULTS.md).
+/// A sentence is **supported** by a source when every number in it stands in that source
+/// (literally: embeddings barely see numbers) and either its embedding is close to one of the
+/// source's sentences (paraphrase) or most of its content words occur in the source
+/// (quotation, names). It must also be **on topic**: close to the question, or holding its key
+/// words. The sources shown with a sentence are the cited ones that support it; when the model
+/// cited none that do (or none at all), the verifier attaches the source that supports it best
+/// (post-hoc attribution). A sentence no source supports is withheld, with the reason.
+/// Thresholds were calibrated on the development set (bench/RESULTS.md).
 public struct CitationVerifier: Sendable {
     public let embedder: any EmbeddingModel
-    /// Cosine similarity a claim needs with some sentence of a cited source.
+    /// Cosine similarity a sentence needs with some sentence of a source.
     public var similarityThreshold: Double
-    /// Share of a claim's content words that must appear in a cited source.
+    /// Share of a sentence's content words that must appear in a source.
     public var lexicalThreshold: Double
+    /// Cosine similarity to the question below which a sentence (that holds none of the
+    /// question's key words) is off topic.
+    public var relevanceThreshold: Double
 
-    public init(embedder: any EmbeddingModel, similarityThreshold: Double = 0.62, lexicalThreshold: Double = 0.8) {
+    public init(embedder: any EmbeddingModel, similarityThreshold: Double = 0.75, lexicalThreshold: Double = 0.75,
+                relevanceThreshold: Double = 0.30) {
         self.embedder = embedder
         self.similarityThreshold = similarityThreshold
         self.lexicalThreshold = lexicalThreshold
+        self.relevanceThreshold = relevanceThreshold
     }
 
-    static let notAnsweredPhrase = "the documents do not answer"
-
-    public func verify(_ answer: String, sources: [Source]) async throws -> Verification {
+    /// Checks one sentence (with its citation markers) against the sources in `index`.
+    public func check(_ sentence: String, sources: [Source], index: SentenceIndex) async throws -> Verification.Claim {
+        let cited = Self.citations(in: sentence)
+        let text = Self.stripCitations(sentence).trimmingCharacters(in: .whitespacesAndNewlines)
         let byNumber = Dictionary(uniqueKeysWithValues: sources.map { ($0.number, $0) })
-        let claims = Self.claims(in: answer)
-        if claims.isEmpty || answer.lowercased().contains(Self.notAnsweredPhrase) {
-            return Verification(
-                claims: [], passed: false,
-                reason: claims.isEmpty ? "the answer is empty" : "the model said the documents do not answer")
+        let fabricated = cited.filter { byNumber[$0] == nil }
+        var claim = Verification.Claim(sentence: text, cited: cited, support: 0, supported: false, fabricated: fabricated)
+        if Self.declines(text) {
+            claim.rejection = "the model said the sources do not answer"
+            return claim
         }
-        // Embed every claim and every sentence of the cited sources in one call.
-        let citedNumbers = Set(claims.flatMap(\.cited)).filter { byNumber[$0] != nil }
-        var sourceSentences: [Int: [String]] = [:]
-        for n in citedNumbers { sourceSentences[n] = SourceSentences.of(byNumber[n]!.text) }
-        let flat = citedNumbers.sorted().flatMap { n in sourceSentences[n]!.map { (n, $0) } }
-        let vectors = try await embedder.embed(claims.map(\.text) + flat.map(\.1)).vectors
-        let claimVectors = vectors.prefix(claims.count)
-        let sentenceVectors = Array(vectors.dropFirst(claims.count))
-
-        var results: [Verification.Claim] = []
-        for (i, claim) in claims.enumerated() {
-            let fabricated = claim.cited.filter { byNumber[$0] == nil }
-            var best = 0.0
-            for (j, (n, _)) in flat.enumerated() where claim.cited.contains(n) {
-                best = max(best, Double(cosineSimilarity(claimVectors[claimVectors.startIndex + i], sentenceVectors[j])))
-            }
-            let citedSources = claim.cited.compactMap { byNumber[$0] }
-            let lexical = citedSources.map { Self.lexicalSupport(claim.text, in: $0.text) }.max() ?? 0
-            // Numbers are the facts people ask for, and embeddings barely see them: every number
-            // in a claim must stand in a cited source.
-            let numbersFound = citedSources.contains { Self.numbersSupported(claim.text, in: $0.text) }
-            let supported = fabricated.isEmpty && !claim.cited.isEmpty && numbersFound
-                && (best >= similarityThreshold || lexical >= lexicalThreshold)
-            results.append(Verification.Claim(
-                sentence: claim.text, cited: claim.cited, support: max(best, lexical), supported: supported,
-                fabricated: fabricated))
+        guard text.count >= 8, text.contains(where: \.isLetter) else {
+            claim.rejection = "not a statement"
+            return claim
         }
-        let failing = results.filter { !$0.supported }
-        let reason: String
-        if failing.isEmpty {
-            reason = "all \(results.count) claims cite sources that support them"
-        } else if let bad = failing.first(where: { !$0.fabricated.isEmpty }) {
-            reason = "cites [\(bad.fabricated.map(String.init).joined(separator: ", "))], which is not a source"
-        } else if let bad = failing.first(where: { $0.cited.isEmpty }) {
-            reason = "a sentence cites no source: \"\(bad.sentence.prefix(60))\""
+        let vector = try await embedder.embed(text)
+        var support: [Int: Double] = [:]
+        for source in sources {
+            let best = index.sentences(of: source.number)
+                .map { Double(cosineSimilarity(vector, $0.vector)) }.max() ?? 0
+            let lexical = Self.lexicalSupport(text, in: source.text)
+            let numbers = Self.numbersSupported(text, in: source.text)
+            let passes = numbers && (best >= similarityThreshold || lexical >= lexicalThreshold)
+            support[source.number] = passes ? max(best, lexical) : -max(best, lexical)
+        }
+        claim.support = support.values.map(abs).max() ?? 0
+        let onTopic = Double(cosineSimilarity(vector, index.questionVector)) >= relevanceThreshold
+            || !index.questionTerms.intersection(Terms.stems(text)).isEmpty
+        guard onTopic else {
+            claim.rejection = "does not address the question"
+            return claim
+        }
+        let supportingCited = cited.filter { (support[$0] ?? -1) > 0 }
+        if !supportingCited.isEmpty {
+            claim.attributed = Array(Set(supportingCited)).sorted()
+        } else if let best = support.filter({ $0.value > 0 }).max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }) {
+            claim.attributed = [best.key]
         } else {
-            reason = "\(failing.count) of \(results.count) claims are not supported by the sources they cite"
+            let numbersMissing = !sources.contains { Self.numbersSupported(text, in: $0.text) }
+            claim.rejection = numbersMissing
+                ? "a number in it is in none of the sources"
+                : "no source supports it (best support \(String(format: "%.2f", claim.support)))"
+            return claim
         }
-        return Verification(claims: results, passed: failing.isEmpty, reason: reason)
+        claim.supported = true
+        return claim
     }
 
-    struct Claim {
-        var text: String
-        var cited: [Int]
-    }
-
-    /// The answer's sentences with the source numbers each cites ("[1]", "[1, 2]", "[1][3]").
-    /// A citation standing alone after a sentence's full stop belongs to that sentence.
-    static func claims(in answer: String) -> [Claim] {
-        var out: [Claim] = []
-        for (sentence, _) in Sentences.split(answer.replacingOccurrences(of: "\n", with: " ")) {
-            let cited = citations(in: sentence)
-            let text = stripCitations(sentence).trimmingCharacters(in: .whitespacesAndNewlines)
-            if text.count < 2 || text.allSatisfy({ $0.isPunctuation || $0.isWhitespace }) {
-                if !cited.isEmpty, !out.isEmpty { out[out.count - 1].cited += cited }
-                continue
-            }
-            out.append(Claim(text: text, cited: cited))
+    /// Checks a whole answer sentence by sentence (what the streaming path does, at once).
+    public func verify(_ answer: String, sources: [Source], question: String = "", questionVector: [Float]? = nil)
+        async throws -> Verification
+    {
+        let qVector: [Float]
+        if let questionVector { qVector = questionVector } else { qVector = try await embedder.embed(question.isEmpty ? answer : question) }
+        let index = try await SentenceIndex.build(
+            question: question, questionVector: qVector, sources: sources, embedder: embedder)
+        var claims: [Verification.Claim] = []
+        for sentence in SentenceStream.sentences(in: answer) {
+            claims.append(try await check(sentence, sources: sources, index: index))
         }
-        return out
+        return Self.summary(claims)
     }
 
-    static func citations(in text: String) -> [Int] {
+    /// The verdict over the checked sentences.
+    public static func summary(_ claims: [Verification.Claim]) -> Verification {
+        let shown = claims.filter(\.supported).count
+        let withheld = claims.count - shown
+        let reason: String
+        if claims.isEmpty {
+            reason = "the model wrote nothing"
+        } else if shown == 0, claims.contains(where: { $0.rejection == "the model said the sources do not answer" }) {
+            reason = "the model said the sources do not answer"
+        } else if withheld == 0 {
+            reason = "all \(shown) sentences are supported by the sources they cite"
+        } else {
+            let first = claims.first { !$0.supported }!
+            reason = "\(shown) of \(claims.count) sentences shown; withheld: \(first.rejection ?? "unsupported")"
+                + (withheld > 1 ? " (and \(withheld - 1) more)" : "")
+        }
+        return Verification(claims: claims, passed: shown > 0 && withheld == 0, reason: reason)
+    }
+
+    /// Whether a sentence says the sources have no answer ("NOT FOUND", "The documents do not …").
+    static func declines(_ text: String) -> Bool {
+        let t = text.lowercased()
+        if t.hasPrefix("not found") || t.hasPrefix("i don't know") || t.hasPrefix("i do not know") { return true }
+        let aboutTheSources = ["source", "document", "information", "context", "provided", "given text"].contains { t.contains($0) }
+        return aboutTheSources && ["do not", "does not", "don't", "doesn't", "no information", "not mention",
+                                   "not specif", "not provide", "cannot", "can't", "unable", "not contain", "not in the"]
+            .contains { t.contains($0) }
+    }
+
+    /// The source numbers a sentence cites ("[1]", "[1, 2]", "[1][3]").
+    public static func citations(in text: String) -> [Int] {
         var out: [Int] = []
         var i = text.startIndex
         while let open = text[i...].firstIndex(of: "[") {
             guard let close = text[open...].firstIndex(of: "]") else { break }
             let inner = text[text.index(after: open)..<close]
-            let numbers = inner.split { $0 == "," || $0 == " " }.compactMap { Int($0) }
-            if !numbers.isEmpty, numbers.count == inner.split(whereSeparator: { $0 == "," || $0 == " " }).count {
-                out += numbers
-            }
+            let parts = inner.split(whereSeparator: { $0 == "," || $0 == " " })
+            let numbers = parts.compactMap { Int($0) }
+            if !numbers.isEmpty, numbers.count == parts.count { out += numbers }
             i = text.index(after: close)
         }
         return out
     }
 
-    static func stripCitations(_ text: String) -> String {
+    /// The text without its citation markers.
+    public static func stripCitations(_ text: String) -> String {
         var out = ""
         var depth = 0
         var pending = ""
@@ -126,7 +156,7 @@ public struct CitationVerifier: Sendable {
             }
             out.append(ch)
         }
-        return out + pending
+        return (out + pending).replacingOccurrences(of: " .", with: ".").replacingOccurrences(of: "  ", with: " ")
     }
 
     /// Whether every number in `claim` (digits, thousands separators ignored) occurs in `source`.
@@ -143,26 +173,13 @@ public struct CitationVerifier: Sendable {
             .filter { !$0.isEmpty && $0.first!.isNumber }
     }
 
-    /// Share of the claim's content words (letters/digits, not stopwords) that occur in `source`.
+    /// Share of the claim's content words (stemmed) that occur in `source`.
     static func lexicalSupport(_ claim: String, in source: String) -> Double {
-        let words = contentWords(claim)
+        let words = Terms.contentWords(claim).map(Terms.stem)
         guard !words.isEmpty else { return 0 }
-        let sourceWords = Set(contentWords(source))
+        let sourceWords = Terms.stems(source)
         return Double(words.filter { sourceWords.contains($0) }.count) / Double(words.count)
     }
-
-    static func contentWords(_ text: String) -> [String] {
-        text.lowercased().split { !$0.isLetter && !$0.isNumber && $0 != "_" }.map(String.init)
-            .filter { $0.count > 2 || $0.first?.isNumber == true }
-            .filter { !stopwords.contains($0) }
-    }
-
-    static let stopwords: Set<String> = [
-        "the", "and", "for", "are", "can", "not", "you", "your", "with", "this", "that", "from", "has", "have", "was",
-        "were", "will", "would", "which", "what", "when", "where", "who", "how", "its", "their", "there", "they",
-        "them", "than", "then", "also", "into", "such", "any", "all", "but", "one", "may", "use", "used", "using",
-        "documents", "document", "source", "sources", "according",
-    ]
 }
 
 /// Sentences of a source chunk: lines (table rows, list items) and the sentences within them.

@@ -1,6 +1,8 @@
 import Foundation
 
-/// One question of an evaluation set (the format of ../shared/eval/dev-questions.jsonl).
+/// One question of an evaluation set (the format of ../shared/eval/dev-questions.jsonl), or a
+/// question the corpus does not answer (`"answerable": false`, as in eval/unanswerable.jsonl:
+/// only `id`, `question`, `kind` and `format` are needed).
 public struct EvalItem: Sendable, Decodable {
     public var id: String
     public var question: String
@@ -11,10 +13,30 @@ public struct EvalItem: Sendable, Decodable {
     public var evidence: String
     public var kind: String
     public var format: String
+    /// False for a question the corpus does not answer: correct when the answer is `not_found`.
+    public var answerable: Bool
 
     enum CodingKeys: String, CodingKey {
-        case id, question, answer, source, page, evidence, kind, format
+        case id, question, answer, source, page, evidence, kind, format, answerable
         case answerRegex = "answer_regex"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        question = try c.decode(String.self, forKey: .question)
+        answerable = try c.decodeIfPresent(Bool.self, forKey: .answerable) ?? true
+        kind = try c.decode(String.self, forKey: .kind)
+        format = try c.decode(String.self, forKey: .format)
+        page = try c.decodeIfPresent(Int.self, forKey: .page)
+        if answerable {
+            answer = try c.decode(String.self, forKey: .answer)
+            answerRegex = try c.decode(String.self, forKey: .answerRegex)
+            source = try c.decode(String.self, forKey: .source)
+            evidence = try c.decode(String.self, forKey: .evidence)
+        } else {
+            answer = ""; answerRegex = ""; source = ""; evidence = ""
+        }
     }
 
     /// Reads a JSON-lines file. - Throws: with the line number of a bad line.
@@ -30,7 +52,7 @@ public struct EvalItem: Sendable, Decodable {
 
     /// Whether a free-text answer is correct: `answer_regex`, case-insensitive.
     public func accepts(_ answer: String) -> Bool {
-        guard let regex = try? NSRegularExpression(pattern: answerRegex, options: [.caseInsensitive]) else { return false }
+        guard answerable, let regex = try? NSRegularExpression(pattern: answerRegex, options: [.caseInsensitive]) else { return false }
         return regex.firstMatch(in: answer, range: NSRange(answer.startIndex..., in: answer)) != nil
     }
 }

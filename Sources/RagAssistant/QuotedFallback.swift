@@ -1,60 +1,70 @@
 import RagCore
 import RagInference
 
-/// An extractive answer: the source sentences that best answer the question, quoted with
-/// their citations. Used when a generated answer fails verification — it cannot say anything
-/// the documents do not.
+/// Picks source sentences that state what was asked: the evidence passage shown before the
+/// model writes, and the quoted answer when no generated sentence survives verification.
+///
+/// A sentence qualifies only when it reads as a statement (not a heading, a label or a
+/// navigation line), is close to the question, and holds enough of the question's key words;
+/// a question that asks for an amount needs a sentence with a number. Nearest text is not an
+/// answer: when nothing qualifies, there is no evidence and no quote.
 public struct QuotedFallback: Sendable {
-    public let embedder: any EmbeddingModel
     /// Most sentences quoted.
-    public var maxQuotes = 3
+    public var maxQuotes = 2
     /// Sources whose sentences are considered (best first).
     public var sourcesConsidered = 4
-    /// Similarity a sentence needs with the question to be quoted at all.
-    public var minimumSimilarity = 0.35
+    /// Cosine similarity to the question a sentence needs.
+    public var minimumSimilarity = 0.45
+    /// Share of the question's key words a sentence (or its source) must hold.
+    public var minimumCoverage = 0.5
 
-    public init(embedder: any EmbeddingModel) { self.embedder = embedder }
+    public init() {}
 
-    /// The quoted answer and the numbers it cites, or nil when no sentence is close enough.
-    public func answer(_ question: String, questionVector: [Float], sources: [Source]) async throws
-        -> (text: String, cited: [Int])?
-    {
-        let candidates = sources.prefix(sourcesConsidered).flatMap { source in
-            SourceSentences.of(source.text).map { (source.number, $0) }
+    /// The sentences that qualify, best first, with their scores.
+    func ranked(_ index: SentenceIndex, sources: [Source]) -> [(entry: SentenceIndex.Entry, score: Double)] {
+        let considered = Set(sources.prefix(sourcesConsidered).map(\.number))
+        let wantsQuantity = Self.asksForQuantity(index.question)
+        let sourceTerms = Dictionary(uniqueKeysWithValues: sources.map { ($0.number, Terms.stems($0.sectionPath + " " + $0.text)) })
+        var scored: [(entry: SentenceIndex.Entry, score: Double)] = []
+        for entry in index.entries where considered.contains(entry.number) && !entry.isHeadingLike {
+            if wantsQuantity && !entry.text.contains(where: \.isNumber) { continue }
+            // Key words may stand in the sentence or in its source's section heading.
+            let sourceCoverage = index.questionTerms.isEmpty ? 0
+                : Double(index.questionTerms.intersection(sourceTerms[entry.number] ?? []).count) / Double(index.questionTerms.count)
+            guard entry.similarity >= minimumSimilarity, max(entry.coverage, sourceCoverage * 0.9) >= minimumCoverage
+            else { continue }
+            let rankBonus = 0.05 * Double(sourcesConsidered - min(entry.number - 1, sourcesConsidered)) / Double(sourcesConsidered)
+            scored.append((entry, entry.similarity + 0.25 * entry.coverage + 0.1 * sourceCoverage + rankBonus))
         }
-        guard !candidates.isEmpty else { return nil }
-        let vectors = try await embedder.embed(candidates.map(\.1)).vectors
-        let terms = Set(CitationVerifier.contentWords(question))
-        let wantsQuantity = Self.asksForQuantity(question)
-        var scored: [(score: Double, number: Int, sentence: String)] = []
-        for (i, (number, sentence)) in candidates.enumerated() {
-            let similarity = Double(cosineSimilarity(questionVector, vectors[i]))
-            let words = Set(CitationVerifier.contentWords(sentence))
-            let overlap = terms.isEmpty ? 0 : Double(terms.intersection(words).count) / Double(terms.count)
-            // Better-ranked sources get a little more weight, and a question that asks for a
-            // number prefers sentences that state one.
-            let rankBonus = 0.05 * Double(sourcesConsidered - min(number - 1, sourcesConsidered)) / Double(sourcesConsidered)
-            let quantityBonus = wantsQuantity && sentence.contains(where: \.isNumber) ? 0.1 : 0
-            scored.append((similarity + 0.25 * overlap + rankBonus + quantityBonus, number, sentence))
-        }
-        let best = scored.sorted { $0.score > $1.score }
-        guard let top = best.first, top.score >= minimumSimilarity else { return nil }
+        return scored.sorted { $0.score > $1.score }
+    }
+
+    /// The best supporting sentence, or nil when none states what was asked.
+    public func evidence(_ index: SentenceIndex, sources: [Source]) -> Evidence? {
+        guard let best = ranked(index, sources: sources).first else { return nil }
+        return Evidence(number: best.entry.number, sentence: best.entry.text, score: best.score, coverage: best.entry.coverage)
+    }
+
+    /// The quoted answer and the numbers it cites, or nil when no sentence qualifies.
+    public func answer(_ index: SentenceIndex, sources: [Source]) -> (text: String, cited: [Int])? {
+        let best = ranked(index, sources: sources)
+        guard let top = best.first else { return nil }
         var quotes = [top]
         for candidate in best.dropFirst() where quotes.count < maxQuotes {
             // A second quote only if nearly as good, and not a near-repeat of the first.
-            guard candidate.score >= top.score - 0.1 else { break }
-            if candidate.sentence != top.sentence { quotes.append(candidate) }
+            guard candidate.score >= top.score - 0.05 else { break }
+            if candidate.entry.text != top.entry.text { quotes.append(candidate) }
         }
-        let text = quotes.map { "\"\($0.sentence)\" [\($0.number)]" }.joined(separator: " ")
-        return ("According to the documents: " + text, quotes.map(\.number))
+        let text = quotes.map { "\"\($0.entry.text)\" [\($0.entry.number)]" }.joined(separator: " ")
+        return ("According to the documents: " + text, Array(Set(quotes.map(\.entry.number))).sorted())
     }
 
     /// Whether the question asks for an amount, a size, a limit or a date.
     static func asksForQuantity(_ question: String) -> Bool {
         let q = " " + question.lowercased() + " "
         return [" how many ", " how much ", " how big ", " how large ", " how long ", " how often ", " how old ",
-                " largest ", " maximum ", " minimum ", " max ", " min ", " limit ", " default ", " number of ",
-                " what year ", " when ", " size ", " how far ", " smallest ", " most ", " at least ", " up to "]
+                " largest ", " maximum ", " minimum ", " max ", " min ", " number of ", " what year ", " how far ",
+                " smallest ", " at most ", " at least ", " up to "]
             .contains { q.contains($0) }
     }
 }

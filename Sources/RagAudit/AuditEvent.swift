@@ -88,6 +88,10 @@ public struct AuditQuestion: Codable, Sendable, Equatable {
     public var generatedTokens: Int
     /// How many retrieved candidates access control hid from this user: a count only, never which.
     public var filteredOut: Int
+    /// Sentences the model wrote that were not shown, each with the reason (absent when none).
+    public var withheld: [AuditWithheldSentence]?
+    /// The evidence passage shown before the model wrote: "[n] sentence" (absent when none).
+    public var evidence: String?
 
     public init(
         question: String, answer: String, sources: [AuditSource], route: String, model: String?,
@@ -108,6 +112,17 @@ public struct AuditQuestion: Codable, Sendable, Equatable {
         self.promptTokens = promptTokens
         self.generatedTokens = generatedTokens
         self.filteredOut = filteredOut
+    }
+}
+
+/// A generated sentence that verification held back, and why.
+public struct AuditWithheldSentence: Codable, Sendable, Equatable {
+    public var sentence: String
+    public var reason: String
+
+    public init(sentence: String, reason: String) {
+        self.sentence = sentence
+        self.reason = reason
     }
 }
 

@@ -11,11 +11,21 @@ public enum LlamaBackend {
 
     /// Whether models may use ggml's extra CPU buffer types (AMX tiles, weight repacking).
     ///
-    /// Off: on this project's Xeon machines (AMX-capable, in a VM) ggml's AMX matrix multiply
-    /// crashes with a null dereference on the first decode of a quantized model, and the
-    /// repacked layouts do not apply to our models (Q4_1 chat, F16 embeddings) anyway. The raw
-    /// engine figures in `make bench` use the same setting.
-    public static let useExtraBufferTypes = false
+    /// On for every CPU but those with AMX: on this project's AMX-capable Xeon machines (in a
+    /// VM) ggml's AMX matrix multiply crashed with a null dereference on the first decode of a
+    /// quantized model. Elsewhere the repacked layouts (Q4_K in 8×8 blocks for AVX2/AVX-512)
+    /// make prompt processing of Q4_K_M models several times faster, so the workaround must not
+    /// apply there. `RAGD_LLAMA_EXTRA_BUFFERS=0` or `=1` overrides the detection.
+    public static let useExtraBufferTypes: Bool = {
+        if let forced = ProcessInfo.processInfo.environment["RAGD_LLAMA_EXTRA_BUFFERS"] { return forced != "0" }
+        return !cpuHasAMX
+    }()
+
+    /// Whether the CPU reports AMX tiles (`amx_tile` in /proc/cpuinfo's flags).
+    public static let cpuHasAMX: Bool = {
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return false }
+        return info.split(separator: "\n").contains { $0.hasPrefix("flags") && $0.split(separator: " ").contains("amx_tile") }
+    }()
 
     private static let once: Void = {
         llama_backend_init()

@@ -9,7 +9,7 @@ enum AnswerHTML {
         switch path {
         case "small_model": return "Answered by the on-prem model\(name); every sentence cites a source that supports it."
         case "large_model": return "Answered by the larger in-network model\(name); every sentence cites a source that supports it."
-        case "quoted_fallback": return "Quoted from the sources: the model's draft did not pass the citation check, so these are the documents' own words."
+        case "quoted_fallback": return "Quoted from the sources: nothing the model wrote passed the citation check, so these are the documents' own words."
         default: return "Not found in the documents you can read."
         }
     }
@@ -25,16 +25,37 @@ enum AnswerHTML {
         }.joined()
     }
 
+    /// Sources grouped under their document: one entry per document, its passages below it.
     static func sources(_ sources: [SourceView], idPrefix: String = "source-") -> String {
         guard !sources.isEmpty else { return "" }
-        let items = sources.map { s in
-            """
-            <li id="\(idPrefix)\(s.number)"><a class="source-link" href="\(HTML.escape(s.link))">\(HTML.escape(s.title))</a> \
-            <span class="location">— \(HTML.escape(s.location))</span>\
-            <details><summary>Passage</summary><blockquote>\(HTML.escape(s.excerpt))</blockquote></details></li>
-            """
+        var order: [Int64] = []
+        var byDocument: [Int64: [SourceView]] = [:]
+        for s in sources {
+            if byDocument[s.documentId] == nil { order.append(s.documentId) }
+            byDocument[s.documentId, default: []].append(s)
         }
-        return "<h2>Sources</h2><ol class=\"sources\">\(items.joined())</ol>"
+        let items = order.map { id -> String in
+            let group = byDocument[id]!
+            let passages = group.map { s in
+                """
+                <li id="\(idPrefix)\(s.number)" value="\(s.number)"><a class="source-link" href="\(HTML.escape(s.link))">\
+                \(HTML.escape(s.location.isEmpty ? s.title : s.location))</a>\
+                <details><summary>Passage</summary><blockquote>\(HTML.escape(s.excerpt))</blockquote></details></li>
+                """
+            }.joined()
+            return "<li class=\"source-document\"><span class=\"source-title\">\(HTML.escape(group[0].title))</span>"
+                + "<ol class=\"passages\">\(passages)</ol></li>"
+        }
+        return "<h2>Sources</h2><ul class=\"sources\">\(items.joined())</ul>"
+    }
+
+    /// The evidence passage: a verbatim source sentence, marked as a quote, with its citation.
+    static func evidence(_ e: EvidenceView) -> String {
+        """
+        <figure class="evidence"><figcaption>From the sources</figcaption><blockquote>\(HTML.escape(e.sentence))</blockquote>\
+        <p class="evidence-source"><a class="cite" href="\(HTML.escape(e.link))">[\(e.number)]</a> \
+        \(HTML.escape(e.title)) <span class="location">— \(HTML.escape(e.location))</span></p></figure>
+        """
     }
 
     static func feedbackForm(historyId: Int64, identity: Identity?) -> String {
@@ -58,7 +79,12 @@ enum AnswerHTML {
         let numbers = Set(view.sources.map(\.number))
         var html = "<p class=\"route route-\(HTML.escape(view.path))\" data-path=\"\(HTML.escape(view.path))\">"
             + HTML.escape(routeLabel(path: view.path, model: view.route.model)) + "</p>"
+        if let e = view.evidence, view.path != "quoted_fallback" { html += evidence(e) }
         html += "<div class=\"answer-text\">\(text(view.answer, sourceNumbers: numbers))</div>"
+        if view.withheld > 0 {
+            html += "<p class=\"withheld\">\(view.withheld) generated sentence\(view.withheld == 1 ? " was" : "s were") "
+                + "withheld: no source supports \(view.withheld == 1 ? "it" : "them").</p>"
+        }
         html += sources(view.sources)
         if let id = view.historyId { html += feedbackForm(historyId: id, identity: identity) }
         return html

@@ -54,6 +54,7 @@ extension RagServer {
             </form>
             <section id="answer" aria-live="polite" aria-busy="false" data-state="\(answer == nil ? "idle" : "done")">
             <p id="answer-status" class="status"></p>
+            <div id="answer-evidence"></div>
             <div id="answer-draft" class="answer-text"></div>
             <div id="answer-final">\(answerHTML)</div>
             </section>

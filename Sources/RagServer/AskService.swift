@@ -65,6 +65,14 @@ public struct AnswerView: Codable, Sendable, Equatable {
     public var totalMs: Double
     public var promptTokens: Int
     public var generatedTokens: Int
+    /// The passage shown before the model wrote, if one states what was asked.
+    public var evidence: EvidenceView?
+    /// Generated sentences withheld because no source supports them.
+    public var withheld: Int
+    /// Time to the first text shown (evidence or sentence).
+    public var firstShownMs: Double?
+    /// Time to the first verified model-written sentence.
+    public var firstSentenceMs: Double?
 
     init(_ answer: Answer, historyId: Int64?) {
         question = answer.question
@@ -80,10 +88,16 @@ public struct AnswerView: Codable, Sendable, Equatable {
         totalMs = answer.totalMilliseconds.rounded()
         promptTokens = answer.promptTokens
         generatedTokens = answer.generatedTokens
+        evidence = answer.evidence.flatMap { e in answer.sources.first { $0.number == e.number }.map { EvidenceView(e, source: $0) } }
+        withheld = answer.path == .smallModel || answer.path == .largeModel ? answer.withheld.count : 0
+        firstShownMs = answer.timeToFirstShownMilliseconds?.rounded()
+        firstSentenceMs = answer.timeToFirstSentenceMilliseconds?.rounded()
     }
 
     enum CodingKeys: String, CodingKey {
-        case question, answer, path, route, sources, cited, confidence
+        case question, answer, path, route, sources, cited, confidence, evidence, withheld
+        case firstShownMs = "first_shown_ms"
+        case firstSentenceMs = "first_sentence_ms"
         case historyId = "history_id"
         case retrievalMs = "retrieval_ms"
         case firstTokenMs = "first_token_ms"
@@ -93,13 +107,32 @@ public struct AnswerView: Codable, Sendable, Equatable {
     }
 }
 
-/// What a streamed answer sends, in order: sources, route, text pieces (possibly a retraction
-/// and new text), then exactly one `done` (or an error).
+/// The evidence passage: a sentence quoted verbatim from a source, with where it is.
+public struct EvidenceView: Codable, Sendable, Equatable {
+    public var number: Int
+    public var sentence: String
+    public var title: String
+    public var location: String
+    public var link: String
+
+    init(_ evidence: Evidence, source: Source) {
+        number = evidence.number
+        sentence = evidence.sentence
+        title = source.title
+        location = source.location
+        link = SourceView.link(documentId: source.documentId, format: source.format, page: source.pageStart, anchor: source.anchor)
+    }
+}
+
+/// What a streamed answer sends, in order: sources, the evidence passage (if one states what
+/// was asked), the route, verified text (sentences as they pass the citation check; a count
+/// when one is withheld), then exactly one `done` (or an error). Nothing sent is taken back.
 public enum AskEvent: Sendable, Equatable {
     case sources([SourceView])
+    case evidence(EvidenceView)
     case route(AnswerView.Route)
     case text(String)
-    case retracted(String)
+    case withheld(Int)
     case done(AnswerView)
 }
 
@@ -154,14 +187,21 @@ public struct AskService: Sendable {
         let (stream, continuation) = AsyncThrowingStream<AskEvent, any Error>.makeStream()
         let task = Task {
             defer { Task { await gate.leave() } }
+            var shownSources: [Source] = []
             do {
                 for try await event in assistant.answer(question, access: identity.access) {
                     switch event {
-                    case .sources(let sources): continuation.yield(.sources(sources.map(SourceView.init)))
+                    case .sources(let sources):
+                        shownSources = sources
+                        continuation.yield(.sources(sources.map(SourceView.init)))
+                    case .evidence(let evidence):
+                        if let source = shownSources.first(where: { $0.number == evidence.number }) {
+                            continuation.yield(.evidence(EvidenceView(evidence, source: source)))
+                        }
                     case .route(let route):
                         continuation.yield(.route(.init(target: route.target.rawValue, model: route.model, reason: route.reason)))
                     case .text(let piece): continuation.yield(.text(piece))
-                    case .retracted(let reason): continuation.yield(.retracted(reason))
+                    case .withheld(let count): continuation.yield(.withheld(count))
                     case .answer(let answer):
                         let historyId = try await finish(answer, identity: identity, clientAddress: clientAddress, channel: channel)
                         continuation.yield(.done(AnswerView(answer, historyId: historyId)))

@@ -34,8 +34,15 @@ enum Assets {
         .route-quoted_fallback { border-color: #d97706; }
         .route-not_found { border-color: var(--muted); }
         .answer-text { margin: .75rem 0; white-space: normal; }
-        #answer-draft { color: var(--muted); white-space: pre-wrap; }
+        #answer-draft { white-space: pre-wrap; }
         .sources li { margin-bottom: .5rem; }
+        .sources .passages { margin: .2rem 0 0; }
+        .source-title { font-weight: 600; }
+        .evidence { margin: .75rem 0; padding: .4rem .7rem; background: #f6f8fa; border-left: 4px solid #6e7781; }
+        .evidence figcaption { font-size: .85rem; color: var(--muted); }
+        .evidence blockquote { border: none; padding: .2rem 0; font-style: italic; }
+        .evidence-source { margin: 0; font-size: .9rem; }
+        .withheld { color: var(--muted); font-size: .9rem; }
         .location { color: var(--muted); }
         blockquote { margin: .3rem 0; padding: .3rem .6rem; border-left: 3px solid var(--line); white-space: pre-wrap; }
         fieldset { border: 1px solid var(--line); border-radius: 6px; }
@@ -61,6 +68,7 @@ enum Assets {
             var section = document.getElementById("answer");
             var status = document.getElementById("answer-status");
             var draft = document.getElementById("answer-draft");
+            var evidence = document.getElementById("answer-evidence");
             var final = document.getElementById("answer-final");
             var button = document.getElementById("ask-button");
             var question = document.getElementById("question");
@@ -73,7 +81,7 @@ enum Assets {
               button.disabled = true;
               section.dataset.state = "streaming";
               section.setAttribute("aria-busy", "true");
-              draft.textContent = ""; final.innerHTML = "";
+              draft.textContent = ""; final.innerHTML = ""; evidence.innerHTML = "";
               status.textContent = "Searching the documents…";
               fetch("/ask", {
                 method: "POST", credentials: "same-origin",
@@ -123,15 +131,17 @@ enum Assets {
               status.className = "status";
               if (name === "sources") {
                 status.textContent = value.length ? "Found " + value.length + " passages. Writing the answer…" : "No passages found.";
+              } else if (name === "evidence") {
+                evidence.innerHTML = value.html;
               } else if (name === "route") {
                 status.textContent = value.target === "large" ? "Asking the larger model…" : "Writing the answer…";
               } else if (name === "text") {
                 draft.textContent += value.text;
-              } else if (name === "retracted") {
-                draft.textContent = "";
-                status.textContent = "The draft did not pass the citation check; quoting the sources instead…";
+              } else if (name === "withheld") {
+                status.textContent = value.count + (value.count === 1 ? " sentence" : " sentences") +
+                  " withheld (not supported by the sources). Writing the answer…";
               } else if (name === "done") {
-                draft.textContent = "";
+                draft.textContent = ""; evidence.innerHTML = "";
                 final.innerHTML = value.html;
                 status.textContent = "";
                 section.dataset.state = "done";

@@ -34,12 +34,15 @@ public struct AuditLogRecorder: Sendable {
                         title: s.title, location: s.location, chunkIds: [s.chunkId], score: (s.similarity * 1000).rounded() / 1000)
         }
         let verification = answer.verification.map { ($0.passed ? "passed" : "failed") + ": " + $0.reason }
-        let question = AuditQuestion(
+        var question = AuditQuestion(
             question: answer.question, answer: answer.text, sources: sources, route: answer.path.rawValue,
             model: answer.route.model, modelSHA256: answer.route.model.flatMap { modelHashes[$0] },
             routeReason: answer.route.reason, verification: verification, retrievalMs: answer.retrievalMilliseconds.rounded(),
             firstTokenMs: answer.timeToFirstTokenMilliseconds?.rounded(), totalMs: answer.totalMilliseconds.rounded(),
             promptTokens: answer.promptTokens, generatedTokens: answer.generatedTokens, filteredOut: hidden)
+        let withheld = answer.withheld.map { AuditWithheldSentence(sentence: $0.sentence, reason: $0.rejection ?? "unsupported") }
+        question.withheld = withheld.isEmpty ? nil : withheld
+        question.evidence = answer.evidence.map { "[\($0.number)] \($0.sentence)" }
         _ = try await log.append(.question(question, actor: Self.actor(identity), channel: channel.rawValue,
                                            clientAddress: clientAddress))
     }

@@ -4,9 +4,11 @@ import Hummingbird
 
 /// Server-sent events for a streamed answer.
 ///
-/// Events: `sources` (array of sources), `route` (the model chosen), `text` ({"text": piece}),
-/// `retracted` ({"reason": …}: discard the text so far), `done` (the final answer; for the
-/// web page also {"html": …}), or `error` ({"error": …}).
+/// Events: `sources` (array of sources), `evidence` (a quoted source sentence, shown before the
+/// model writes), `route` (the model chosen), `text` ({"text": …}: a verified sentence with its
+/// citations, a quote or the not-found text; never withdrawn), `withheld` ({"count": n}:
+/// sentences held back so far), `done` (the final answer; for the web page also {"html": …}),
+/// or `error` ({"error": …}).
 enum EventStream {
     static func response(_ stream: AsyncThrowingStream<AskEvent, any Error>, identity: Identity?, html: Bool) -> Response {
         let headers: HTTPFields = [
@@ -30,11 +32,19 @@ enum EventStream {
         case .sources(let sources): return frame("sources", sources)
         case .route(let route): return frame("route", route)
         case .text(let piece): return frame("text", ["text": piece])
-        case .retracted(let reason): return frame("retracted", ["reason": reason])
+        case .evidence(let evidence):
+            if html { return frame("evidence", WebEvidence(evidence: evidence, html: AnswerHTML.evidence(evidence))) }
+            return frame("evidence", evidence)
+        case .withheld(let count): return frame("withheld", ["count": count])
         case .done(let view):
             if html { return frame("done", WebDone(answer: view, html: AnswerHTML.answer(view, identity: identity))) }
             return frame("done", view)
         }
+    }
+
+    struct WebEvidence: Encodable {
+        var evidence: EvidenceView
+        var html: String
     }
 
     struct WebDone: Encodable {

@@ -52,14 +52,23 @@ extension RagServer {
                 let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-store"]
                 return Response(status: .ok, headers: headers, body: ResponseBody { writer in
                     do {
+                        func send(_ chunk: ChatChunk) async throws {
+                            try await writer.write(ByteBuffer(string: "data: " + (try Self.compactJSON(chunk)) + "\n\n"))
+                        }
+                        try await send(ChatChunk(id: id, created: created, delta: .init(role: "assistant", content: ""), finish: nil))
+                        // Verified sentences as they pass the citation check (never withdrawn),
+                        // then the list of sources, then the stop.
                         for try await event in stream {
-                            guard case .done(let view) = event else { continue }
-                            for chunk in [
-                                ChatChunk(id: id, created: created, delta: .init(role: "assistant", content: ""), finish: nil),
-                                ChatChunk(id: id, created: created, delta: .init(role: nil, content: Self.openAIContent(view)), finish: nil),
-                                ChatChunk(id: id, created: created, delta: .init(role: nil, content: nil), finish: "stop"),
-                            ] {
-                                try await writer.write(ByteBuffer(string: "data: " + (try Self.compactJSON(chunk)) + "\n\n"))
+                            switch event {
+                            case .text(let piece):
+                                try await send(ChatChunk(id: id, created: created, delta: .init(role: nil, content: piece), finish: nil))
+                            case .done(let view):
+                                let sources = Self.openAIContent(view).dropFirst(view.answer.count)
+                                if !sources.isEmpty {
+                                    try await send(ChatChunk(id: id, created: created, delta: .init(role: nil, content: String(sources)), finish: nil))
+                                }
+                                try await send(ChatChunk(id: id, created: created, delta: .init(role: nil, content: nil), finish: "stop"))
+                            default: continue
                             }
                         }
                     } catch {

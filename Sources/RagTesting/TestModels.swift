@@ -8,7 +8,9 @@ public enum TestModels {
     public static let cache = ProcessInfo.processInfo.environment["RAGD_CACHE"]
         ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/ragd")
     public static let embeddingPath = cache + "/models/all-MiniLM-L6-v2.f16.gguf"
-    public static let chatPath = cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+    public static let chatPath = cache + "/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+    /// The previous default, still a configured option (`models.chat`).
+    public static let smolLM2Path = cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
     public static let vectorExtension = cache + "/lib/vec0.so"
     public static let corpus = cache + "/corpus"
     public static let sqliteDocs = corpus + "/sqlite3-doc/usr/share/doc/sqlite3"

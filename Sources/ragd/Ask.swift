@@ -8,9 +8,12 @@ struct Ask: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Answer a question from the ingested documents, with sources.",
         discussion: """
-            The answer streams as it is generated and cites its sources as [n]. Each citation is \
-            then checked against its source; an answer that fails is replaced by quoted sentences \
-            from the sources. The last lines say which path produced the answer and why.
+            First the source sentence that best states what was asked is shown as a quote (when \
+            one does). Then the model's answer streams sentence by sentence: each sentence is \
+            shown only once a source supports it, with that source's number [n]; unsupported \
+            sentences are withheld and counted, never shown. When nothing the model wrote \
+            survives, the sources are quoted instead, or ragd says the documents do not answer. \
+            The last lines say which path produced the answer and why.
 
             Without a question, ragd asks for one question per line until end of input (Ctrl-D).
             """)
@@ -50,9 +53,9 @@ struct Ask: AsyncParsableCommand {
         var out = FileHandle.standardOutput
         for try await event in assistant.answer(question, access: .unrestricted) {
             switch event {
+            case .evidence(let evidence) where !json:
+                print("From the sources [\(evidence.number)]: \"\(evidence.sentence)\"\n", to: &out)
             case .text(let piece) where !json: print(piece, terminator: "", to: &out)
-            case .retracted(let reason) where !json:
-                print("\n\n[withdrawn: \(reason)]\n", to: &out)
             case .answer(let answer): final = answer
             default: break
             }
@@ -73,6 +76,9 @@ struct Ask: AsyncParsableCommand {
         }
         print("\nPath: \(answer.path.rawValue) (\(answer.route.model ?? "no model")): \(answer.route.reason)")
         if let v = answer.verification, answer.path != .notFound { print("Verification: \(v.reason)") }
+        if !answer.withheld.isEmpty, answer.path == .smallModel || answer.path == .largeModel {
+            print("Withheld: \(answer.withheld.count) sentence(s) no source supports.")
+        }
     }
 }
 

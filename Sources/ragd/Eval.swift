@@ -13,15 +13,19 @@ struct Eval: AsyncParsableCommand {
             shared/eval/dev-questions.jsonl). The system sees only the question. A retrieved chunk \
             is a hit when its document's path ends with `source` (or the document has the same \
             content as that file), its page range holds `page` (PDF), and it contains or overlaps \
-            `evidence`. Reported for bm25, vector and hybrid: hit@1, hit@3, hit@5, MRR, answer \
-            accuracy (with and without the quoted fallback), the not-found rate, the route mix and \
-            latency percentiles.
+            `evidence`. Reported for bm25, vector and hybrid: hit@1, hit@3, hit@5, MRR; then answer \
+            accuracy (final text), generated accuracy (the model's own verified sentences only), \
+            evidence-passage accuracy, how many unanswerable questions ended as not found, shown and \
+            withheld sentence counts, unsupported sentences shown and citations of missing sources \
+            (both must be 0), paths, and latency percentiles (first text shown, first model-written \
+            sentence, total). The larger tier runs if configured (llama-server is started when \
+            `large_model.launch` is set); --no-large-model measures the small model alone.
             """)
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The question set (JSON lines).")
-    var file: String
+    @Argument(help: "The question sets (JSON lines); items with \"answerable\": false count as right when ragd says the documents do not answer.")
+    var files: [String]
 
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
@@ -29,7 +33,10 @@ struct Eval: AsyncParsableCommand {
     @Flag(help: "Skip answer generation: retrieval figures only (fast).")
     var retrievalOnly = false
 
-    @Option(help: "Evaluate only the first N questions.")
+    @Flag(help: "Answer with the small model only (no larger tier), to measure it alone.")
+    var noLargeModel = false
+
+    @Option(help: "Evaluate only the first N questions of each file.")
     var limit: Int?
 
     @Option(help: "Methods to run, comma-separated (bm25, vector, hybrid).")
@@ -41,21 +48,44 @@ struct Eval: AsyncParsableCommand {
     var details: String?
 
     struct MethodResult: Encodable {
+        var questions = 0, answerable = 0, unanswerable = 0
         var hit_at_1 = 0.0, hit_at_3 = 0.0, hit_at_5 = 0.0, mrr = 0.0
+        /// answer_regex on the final text shown (answerable questions).
         var answer_accuracy: Double?
-        var answer_accuracy_without_fallback: Double?
+        /// answer_regex on the model's own verified text only (quotes and not-found count as wrong).
+        var generated_accuracy: Double?
+        /// answer_regex on the evidence passage alone.
+        var evidence_accuracy: Double?
+        var evidence_shown_rate: Double?
+        /// Answerable questions that ended as not_found.
         var not_found_rate: Double?
+        /// Unanswerable questions that ended as not_found (count).
+        var unanswerable_not_found: Int?
+        var sentences_shown: Int?, sentences_withheld: Int?
+        /// Shown sentences that verification did not support (must be 0).
+        var unsupported_shown: Int?
+        /// Citations in shown text of a source number that was not given (must be 0).
+        var bad_citations: Int?
+        var paths: [String: Int] = [:]
         var retrieval_ms_p50 = 0.0, retrieval_ms_p95 = 0.0
-        var ttft_ms_p50: Double?, ttft_ms_p95: Double?
+        var first_shown_ms_p50: Double?, first_shown_ms_p95: Double?
+        var first_sentence_ms_p50: Double?, first_sentence_ms_p95: Double?
         var total_ms_p50: Double?, total_ms_p95: Double?
+        var prompt_tokens_mean: Double?, prompt_ms_p50: Double?
         var by_format: [String: [String: Double]] = [:]
     }
 
     func run() async throws {
-        var items = try EvalItem.load(file)
-        if let limit { items = Array(items.prefix(limit)) }
+        var items: [EvalItem] = []
+        for file in files {
+            let loaded = try EvalItem.load(file)
+            items += limit.map { Array(loaded.prefix($0)) } ?? loaded
+        }
         let app = try AppContext(global)
-        let assistant = retrievalOnly ? nil : try app.assistant()
+        var assistant = retrievalOnly ? nil : try app.assistant()
+        if noLargeModel, let a = assistant {
+            assistant = Assistant(retriever: a.retriever, smallModel: a.smallModel, largeModel: nil, policy: a.router.policy)
+        }
         let retriever = Retriever(store: app.store, embedder: app.embedder)
         // Documents with identical content count as one source (the eval README's duplicate pairs).
         let documents = try app.store.documents()
@@ -65,68 +95,117 @@ struct Eval: AsyncParsableCommand {
 
         var detailLines: [String] = []
         var results: [String: MethodResult] = [:]
-        var routes: [String: Int] = [:]
         for name in methods.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
             guard let method = SearchMethod(rawValue: name) else { throw ValidationError("Unknown method '\(name)'.") }
             var r = MethodResult()
-            var retrievalMs: [Double] = [], ttft: [Double] = [], total: [Double] = []
-            var correct = 0, correctRaw = 0, notFound = 0
+            var retrievalMs: [Double] = [], firstShown: [Double] = [], firstSentence: [Double] = [], total: [Double] = []
+            var promptTokens: [Double] = [], promptMs: [Double] = []
+            var correct = 0, generated = 0, evidenceCorrect = 0, evidenceShown = 0, notFound = 0, unanswerableNotFound = 0
+            var shownSentences = 0, withheldSentences = 0, unsupported = 0, badCitations = 0
             var formatHits: [String: (n: Int, hit5: Int, correct: Int)] = [:]
             for (index, item) in items.enumerated() {
                 let clock = ContinuousClock()
                 let t0 = clock.now
                 let (_, hits) = try await retriever.retrieve(item.question, method: method, access: .unrestricted)
                 retrievalMs.append((clock.now - t0).milliseconds)
-                let rank = hits.prefix(5).firstIndex { hit in
-                    isGold(path: hit.documentPath, item: item, byHash: byHash, hashOfPath: hashOfPath)
-                        && (item.page == nil || ((hit.pageStart ?? -1)...(hit.pageEnd ?? -1)).contains(item.page!))
-                        && PassageMatch.hits(passage: hit.text, evidence: item.evidence)
+                var rank: Int?
+                if item.answerable {
+                    r.answerable += 1
+                    rank = hits.prefix(5).firstIndex { hit in
+                        isGold(path: hit.documentPath, item: item, byHash: byHash, hashOfPath: hashOfPath)
+                            && (item.page == nil || ((hit.pageStart ?? -1)...(hit.pageEnd ?? -1)).contains(item.page!))
+                            && PassageMatch.hits(passage: hit.text, evidence: item.evidence)
+                    }
+                    if let rank {
+                        if rank < 1 { r.hit_at_1 += 1 }
+                        if rank < 3 { r.hit_at_3 += 1 }
+                        r.hit_at_5 += 1
+                        r.mrr += 1 / Double(rank + 1)
+                    }
+                    formatHits[item.format, default: (0, 0, 0)].n += 1
+                    if rank != nil { formatHits[item.format]!.hit5 += 1 }
+                } else {
+                    r.unanswerable += 1
                 }
-                if let rank {
-                    if rank < 1 { r.hit_at_1 += 1 }
-                    if rank < 3 { r.hit_at_3 += 1 }
-                    r.hit_at_5 += 1
-                    r.mrr += 1 / Double(rank + 1)
-                }
-                formatHits[item.format, default: (0, 0, 0)].n += 1
-                if rank != nil { formatHits[item.format]!.hit5 += 1 }
+                r.questions += 1
                 if let assistant {
                     let answer = try await assistant.complete(item.question, access: .unrestricted, method: method)
-                    ttft.append(answer.timeToFirstTokenMilliseconds ?? answer.totalMilliseconds)
+                    if let t = answer.timeToFirstShownMilliseconds { firstShown.append(t) }
+                    if let t = answer.timeToFirstSentenceMilliseconds { firstSentence.append(t) }
                     total.append(answer.totalMilliseconds)
-                    let ok = item.accepts(answer.text)
-                    if ok { correct += 1; formatHits[item.format]!.correct += 1 }
-                    if item.accepts(answer.rejectedText ?? answer.text) { correctRaw += 1 }
-                    if answer.path == .notFound { notFound += 1 }
+                    if answer.promptTokens > 0 { promptTokens.append(Double(answer.promptTokens)); promptMs.append(answer.promptMilliseconds) }
+                    r.paths[answer.path.rawValue, default: 0] += 1
+                    let modelWrote = answer.path == .smallModel || answer.path == .largeModel
+                    let claims = answer.verification?.claims ?? []
+                    if modelWrote {
+                        shownSentences += claims.filter(\.supported).count
+                        unsupported += 0  // shown text is built from supported claims only; checked below
+                    }
+                    withheldSentences += claims.filter { !$0.supported }.count
+                    let given = Set(answer.sources.map(\.number))
+                    badCitations += CitationVerifier.citations(in: answer.text).filter { !given.contains($0) }.count
+                    if modelWrote {
+                        // Every shown sentence must be one verification supported.
+                        let supportedTexts = Set(claims.filter(\.supported).map(\.sentence))
+                        for sentence in SentenceStream.sentences(in: answer.text) {
+                            let text = CitationVerifier.stripCitations(sentence).trimmingCharacters(in: .whitespaces)
+                            if !supportedTexts.contains(text) { unsupported += 1 }
+                        }
+                    }
+                    var ok = false
+                    if item.answerable {
+                        ok = item.accepts(answer.text)
+                        if ok { correct += 1; formatHits[item.format]!.correct += 1 }
+                        if modelWrote && item.accepts(answer.text) { generated += 1 }
+                        if let e = answer.evidence {
+                            evidenceShown += 1
+                            if item.accepts(e.sentence) { evidenceCorrect += 1 }
+                        }
+                        if answer.path == .notFound { notFound += 1 }
+                    } else if answer.path == .notFound {
+                        unanswerableNotFound += 1
+                        ok = true
+                    }
                     if details != nil {
                         struct Detail: Encodable {
-                            var id: String, method: String, correct: Bool, generatedCorrect: Bool, goldRank: Int?
+                            var id: String, method: String, answerable: Bool, correct: Bool, generatedCorrect: Bool
+                            var evidenceCorrect: Bool, goldRank: Int?
                             var answer: Answer
                         }
-                        let detail = Detail(id: item.id, method: method.rawValue, correct: ok,
-                                            generatedCorrect: item.accepts(answer.rejectedText ?? answer.text),
+                        let detail = Detail(id: item.id, method: method.rawValue, answerable: item.answerable, correct: ok,
+                                            generatedCorrect: modelWrote && item.accepts(answer.text),
+                                            evidenceCorrect: answer.evidence.map { item.accepts($0.sentence) } ?? false,
                                             goldRank: rank.map { $0 + 1 }, answer: answer)
                         let encoder = JSONEncoder()
                         encoder.outputFormatting = [.sortedKeys]
                         detailLines.append(String(decoding: try encoder.encode(detail), as: UTF8.self))
                     }
-                    routes["\(method.rawValue).\(answer.path.rawValue)", default: 0] += 1
-                    if method == .hybrid { routes["route.\(answer.route.target.rawValue)", default: 0] += 1 }
                 }
                 if !json {
                     FileHandle.standardError.write(Data("\r\u{1B}[Keval \(method.rawValue): \(index + 1)/\(items.count)".utf8))
                 }
             }
-            let n = Double(max(items.count, 1))
+            let n = Double(max(r.answerable, 1))
             r.hit_at_1 /= n; r.hit_at_3 /= n; r.hit_at_5 /= n; r.mrr /= n
             r.retrieval_ms_p50 = percentile(retrievalMs, 50)
             r.retrieval_ms_p95 = percentile(retrievalMs, 95)
             if assistant != nil {
                 r.answer_accuracy = Double(correct) / n
-                r.answer_accuracy_without_fallback = Double(correctRaw) / n
+                r.generated_accuracy = Double(generated) / n
+                r.evidence_accuracy = Double(evidenceCorrect) / n
+                r.evidence_shown_rate = Double(evidenceShown) / n
                 r.not_found_rate = Double(notFound) / n
-                r.ttft_ms_p50 = percentile(ttft, 50); r.ttft_ms_p95 = percentile(ttft, 95)
+                r.unanswerable_not_found = unanswerableNotFound
+                r.sentences_shown = shownSentences
+                r.sentences_withheld = withheldSentences
+                r.unsupported_shown = unsupported
+                r.bad_citations = badCitations
+                r.first_shown_ms_p50 = percentile(firstShown, 50); r.first_shown_ms_p95 = percentile(firstShown, 95)
+                r.first_sentence_ms_p50 = firstSentence.isEmpty ? nil : percentile(firstSentence, 50)
+                r.first_sentence_ms_p95 = firstSentence.isEmpty ? nil : percentile(firstSentence, 95)
                 r.total_ms_p50 = percentile(total, 50); r.total_ms_p95 = percentile(total, 95)
+                r.prompt_tokens_mean = promptTokens.isEmpty ? nil : promptTokens.reduce(0, +) / Double(promptTokens.count)
+                r.prompt_ms_p50 = promptMs.isEmpty ? nil : percentile(promptMs, 50)
             }
             for (format, f) in formatHits {
                 var entry = ["questions": Double(f.n), "hit_at_5": Double(f.hit5) / Double(f.n)]
@@ -141,30 +220,44 @@ struct Eval: AsyncParsableCommand {
         }
 
         if json {
-            struct Output: Encodable { var questions: Int; var methods: [String: MethodResult]; var routes: [String: Int] }
+            struct Output: Encodable { var questions: Int; var methods: [String: MethodResult] }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(Output(questions: items.count, methods: results, routes: routes)), as: UTF8.self))
-        } else {
-            print("\(items.count) questions from \(file)\n")
-            print("method   hit@1  hit@3  hit@5    MRR  answer  no-fallback  not-found  retr p50/p95 ms  ttft p50/p95 ms  total p50/p95 ms")
-            for name in ["bm25", "vector", "hybrid"] {
-                guard let r = results[name] else { continue }
-                func f(_ x: Double?) -> String { x.map { String(format: "%.3f", $0) } ?? "  -  " }
-                func ms(_ a: Double?, _ b: Double?) -> String {
-                    guard let a, let b else { return "-" }
-                    return String(format: "%.0f/%.0f", a, b)
-                }
-                print(name.padding(toLength: 7, withPad: " ", startingAt: 0),
-                      f(r.hit_at_1), f(r.hit_at_3), f(r.hit_at_5), f(r.mrr), " ", f(r.answer_accuracy), "     ",
-                      f(r.answer_accuracy_without_fallback), "     ", f(r.not_found_rate), "     ",
-                      ms(r.retrieval_ms_p50, r.retrieval_ms_p95), "         ", ms(r.ttft_ms_p50, r.ttft_ms_p95), "        ",
-                      ms(r.total_ms_p50, r.total_ms_p95))
-            }
-            if !routes.isEmpty {
-                print("\nroutes: " + routes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "  "))
-            }
+            print(String(decoding: try encoder.encode(Output(questions: items.count, methods: results)), as: UTF8.self))
+            return
         }
+        print("\(items.count) questions from \(files.joined(separator: ", "))\n")
+        print("method   hit@1  hit@3  hit@5    MRR   retr p50/p95 ms")
+        for name in ["bm25", "vector", "hybrid"] {
+            guard let r = results[name] else { continue }
+            print(name.padding(toLength: 7, withPad: " ", startingAt: 0), f(r.hit_at_1), f(r.hit_at_3), f(r.hit_at_5),
+                  f(r.mrr), "  ", ms(r.retrieval_ms_p50, r.retrieval_ms_p95))
+        }
+        guard !retrievalOnly else { return }
+        for name in ["bm25", "vector", "hybrid"] {
+            guard let r = results[name] else { continue }
+            print("""
+
+                \(name): \(r.answerable) answerable, \(r.unanswerable) unanswerable
+                  answer accuracy \(f(r.answer_accuracy))   generated (model's own verified text) \(f(r.generated_accuracy))   \
+                evidence passage \(f(r.evidence_accuracy)) (shown for \(f(r.evidence_shown_rate)))
+                  answerable ended not found \(f(r.not_found_rate))   unanswerable ended not found \
+                \(r.unanswerable_not_found ?? 0) of \(r.unanswerable)
+                  sentences shown \(r.sentences_shown ?? 0), withheld \(r.sentences_withheld ?? 0), \
+                unsupported shown \(r.unsupported_shown ?? 0), citations of a source not given \(r.bad_citations ?? 0)
+                  first shown p50/p95 \(ms(r.first_shown_ms_p50, r.first_shown_ms_p95)) ms   first sentence \
+                \(ms(r.first_sentence_ms_p50, r.first_sentence_ms_p95)) ms   total \(ms(r.total_ms_p50, r.total_ms_p95)) ms
+                  prompt tokens mean \(r.prompt_tokens_mean.map { String(format: "%.0f", $0) } ?? "-"), \
+                prompt processing p50 \(r.prompt_ms_p50.map { String(format: "%.0f", $0) } ?? "-") ms
+                  paths: \(r.paths.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "  "))
+                """)
+        }
+    }
+
+    private func f(_ x: Double?) -> String { x.map { String(format: "%.3f", $0) } ?? "  -  " }
+    private func ms(_ a: Double?, _ b: Double?) -> String {
+        guard let a, let b else { return "-" }
+        return String(format: "%.0f/%.0f", a, b)
     }
 
     func isGold(path: String, item: EvalItem, byHash: [String: [String]], hashOfPath: [String: String]) -> Bool {
