@@ -14,7 +14,8 @@ SWIFT_TEST_FLAGS ?=
 .PHONY: help setup build run test bench clean-cache
 
 help:
-	@echo "make run    set up, build, ingest the sample corpus and start the daemon (http://127.0.0.1:8080/)"
+	@echo "make run    set up, build, ingest the sample corpus and start the daemon (http://127.0.0.1:8080/,"
+	@echo "           with the larger model's llama-server on 127.0.0.1:8081)"
 	@echo "make test   set up and run the test suite"
 	@echo "make bench  set up and run the benchmarks (release build)"
 	@echo "make setup  only install dependencies, models and test documents (idempotent)"
@@ -29,7 +30,10 @@ build: setup
 SAMPLE_SOURCES := $(RAGD_CACHE)/sample/sqlite-docs $(RAGD_CACHE)/sample/debian-faq
 
 # Ingest the sample corpus (seconds when unchanged), then start the daemon; it prints its
-# address and, on the first start, a one-time link to create the admin account.
+# address and, on the first start, a one-time link to create the admin account. The daemon
+# launches the larger model itself (llama-server with Qwen2.5-Coder 1.5B on 127.0.0.1:8081,
+# log in data/llama-server.log) and says so in its ready banner; RAGD_CONFIG with
+# `large_model: false` runs without it.
 run: build
 	@mkdir -p $(dir $(RAGD_DB))
 	-.build/release/ragd ingest --db $(RAGD_DB) $(SAMPLE_SOURCES)

@@ -68,13 +68,15 @@ let package = Package(
         // Structure-aware, overlapping chunks sized in the embedding model's tokens. Pure Swift.
         .target(name: "RagChunking", dependencies: ["RagCore"]),
 
-        // Embedding and chat models: llama.cpp in-process, or an OpenAI-compatible server.
+        // Embedding and chat models: llama.cpp in-process, or an OpenAI-compatible server (and a
+        // supervised llama-server child for the larger tier).
         .target(
             name: "RagInference",
             dependencies: [
                 "RagCore", "CLlama",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             linkerSettings: llamaRpath
         ),

@@ -5,7 +5,9 @@
 #   - every ingested document's chunks, full-text rows and vectors agree (no half document);
 #   - the FTS5 index passes its own integrity check;
 #   - the audit chain verifies (`ragd audit verify`);
-# and at the end that one more ingest completes the work.
+# and at the end that one more ingest completes the work. The daemon runs without the larger
+# model (large_model: false: no llama-server launch per kill); one last kill of a daemon that
+# launched llama-server checks that its child does not outlive it (pdeathsig).
 # Usage: scripts/crash-test.sh [KILLS] [ragd binary]   (default 20 kills, .build/debug/ragd)
 set -euo pipefail
 KILLS="${1:-20}"
@@ -22,6 +24,9 @@ cp "$CACHE"/sample/sqlite-docs/*.html "$DOCS/"
 cp "$CACHE"/sample/debian-faq/*.pdf "$DOCS/"
 FILES=$(ls "$DOCS" | wc -l)
 PORT=$((20000 + RANDOM % 20000))
+# The small model only: launching the larger one would cost seconds on each of the kills.
+CONFIG="$WORK/ragd.yaml"
+printf 'large_model: false\n' > "$CONFIG"
 
 # A user and a token for the questions.
 printf 'crash test password\n' | "$RAGD" user add crash --db "$DB" --password-stdin >/dev/null
@@ -62,7 +67,7 @@ for i in $(seq 1 "$KILLS"); do
     sleep "$delay"; kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
     ingest_kills=$((ingest_kills + 1)); what="kill $i (ingest, after ${delay}s)"
   else
-    "$RAGD" serve --db "$DB" --port "$PORT" >/dev/null 2>&1 &
+    "$RAGD" serve --db "$DB" --config "$CONFIG" --port "$PORT" >/dev/null 2>&1 &
     pid=$!
     for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
     for q in "How many columns can a table have?" "What is the Debian FAQ about?"; do
@@ -81,5 +86,29 @@ done
 check "the final ingest"
 ingested=$(sqlite3 "$DB" "SELECT count(*) FROM document WHERE status IN ('ingested','ingested_ocr')")
 [ "$ingested" = "$FILES" ] || { echo "FAIL: $ingested of $FILES documents ingested after recovery" >&2; exit 1; }
+# A daemon that launched llama-server, SIGKILLed while llama-server generates: the child must go
+# with it (setpriv --pdeathsig), not linger as an orphan holding the port and 2 GB.
+SERVER="$CACHE/llama/0.3.36/bin/llama-server"
+LARGE="$CACHE/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+orphan_check="skipped (no llama-server or 1.5B model in $CACHE)"
+if [ -x "$SERVER" ] && [ -f "$LARGE" ]; then
+  LPORT=$((40000 + RANDOM % 20000))
+  printf 'large_model:\n  launch:\n    port: %s\n' "$LPORT" > "$WORK/launch.yaml"
+  "$RAGD" serve --db "$DB" --config "$WORK/launch.yaml" --port "$PORT" >"$WORK/launch.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+  child=$(pgrep -f -- "--port $LPORT " || true)
+  [ -n "$child" ] || { echo "FAIL: ragd serve did not launch llama-server on port $LPORT" >&2; cat "$WORK/launch.log" >&2; exit 1; }
+  curl -s -m 30 "http://127.0.0.1:$LPORT/v1/chat/completions" -H 'Content-Type: application/json' \
+    -d '{"messages":[{"role":"user","content":"Write a long story."}],"max_tokens":200}' >/dev/null 2>&1 &
+  sleep 1; kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$child" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$child" 2>/dev/null; then
+    kill -9 "$child"; echo "FAIL: llama-server $child outlived the SIGKILLed ragd serve" >&2; exit 1
+  fi
+  orphan_check="llama-server $child ended with the SIGKILLed daemon"
+  echo "crash-test: $orphan_check"
+fi
+
 records=$(sqlite3 "${DB%.sqlite}-audit.sqlite" "SELECT count(*) FROM audit_record" 2>/dev/null || echo 0)
-echo "crash-test: passed: $KILLS SIGKILLs ($ingest_kills during ingest, $answer_kills during answering); all $FILES documents ingested afterwards; audit chain of $records records verifies"
+echo "crash-test: passed: $KILLS SIGKILLs ($ingest_kills during ingest, $answer_kills during answering); all $FILES documents ingested afterwards; audit chain of $records records verifies; $orphan_check"

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RagAssistant
 import RagInference
 import RagStore
@@ -17,7 +18,53 @@ struct AppContext {
         store = try configuration.openStore(embedder: embedder)
     }
 
-    /// The assistant with the in-process small model and, if configured, the larger model.
+    /// The supervised llama-server of `large_model.launch`, not started yet; nil when ragd
+    /// launches no larger model. `ragd serve` runs it in its ServiceGroup.
+    func largeModelServer(logger: Logger = Logger(label: "ragd.llama-server")) -> LlamaServerProcess? {
+        configuration.llamaServerConfiguration.map { LlamaServerProcess(configuration: $0, logger: logger) }
+    }
+
+    /// For one-shot commands (`ragd ask`, `ragd eval`): starts the launched llama-server and
+    /// waits until it is ready. Returns nil when ragd launches no larger model, or when a
+    /// llama-server serving the same model already answers on the configured port (`ragd
+    /// serve`'s, typically): then that one is used. The caller stops what it gets with
+    /// `await server?.stop()` when the command ends (were it to exit without, the child gets
+    /// SIGTERM as ragd exits). See `withLargeModelIfLaunched` for the scoped form.
+    func startLargeModelIfLaunched() async throws -> LlamaServerProcess? {
+        guard let server = largeModelServer() else { return nil }
+        let c = server.configuration
+        if LlamaServerProcess.isPortInUse(c.port), await LlamaServerProcess.servesModel(named: c.modelName, port: c.port) {
+            Logger(label: "ragd.llama-server").notice(
+                "using the llama-server already running", metadata: ["model": "\(c.modelName)", "url": "\(c.baseURL)"])
+            return nil
+        }
+        try await server.start()
+        do {
+            try await server.waitUntilReady()
+        } catch {
+            await server.stop()
+            throw error
+        }
+        return server
+    }
+
+    /// Runs `body` with the launched larger model up (see `startLargeModelIfLaunched`), and
+    /// stops it afterwards, also when `body` throws.
+    func withLargeModelIfLaunched<T>(_ body: () async throws -> T) async throws -> T {
+        let server = try await startLargeModelIfLaunched()
+        do {
+            let result = try await body()
+            await server?.stop()
+            return result
+        } catch {
+            await server?.stop()
+            throw error
+        }
+    }
+
+    /// The assistant with the in-process small model and, if configured, the larger model
+    /// (for a launched llama-server, `large_model.url` is its loopback address: start it with
+    /// `startLargeModelIfLaunched()`, or in `ragd serve`'s ServiceGroup).
     func assistant() throws -> Assistant {
         let small = try LlamaChatModel(configuration: configuration.chatConfiguration)
         var large: (any ChatModel)?

@@ -33,9 +33,23 @@ struct RagdConfiguration: Codable, Equatable {
 
     /// A larger model at an OpenAI-compatible endpoint inside the network (optional).
     struct LargeModel: Codable, Equatable {
-        /// Base URL, e.g. http://10.0.0.5:8000/v1.
+        /// A llama-server that ragd launches and supervises on loopback (`large_model.launch`).
+        struct Launch: Codable, Equatable {
+            /// llama.cpp's llama-server executable.
+            var server: String
+            /// The GGUF file it serves.
+            var model: String
+            /// The loopback port it listens on.
+            var port = 8081
+            /// Its context window in tokens.
+            var context = 4096
+            /// CPU threads (default: all cores).
+            var threads = ProcessInfo.processInfo.activeProcessorCount
+        }
+
+        /// Base URL, e.g. http://10.0.0.5:8000/v1 (with `launch`: http://127.0.0.1:PORT/v1).
         var url: String
-        /// The model name the server expects.
+        /// The model name the server expects (with `launch`: the GGUF's file name).
         var model: String
         /// Name of an environment variable holding the API key (keys stay out of files).
         var apiKeyEnvironment: String?
@@ -43,6 +57,26 @@ struct RagdConfiguration: Codable, Equatable {
         var context: Int
         /// Allow an endpoint outside loopback and private ranges (off: ragd refuses to start).
         var allowPublicEndpoint = false
+        /// Set when ragd runs the server itself; nil for a server someone else runs.
+        var launch: Launch?
+
+        /// llama-server of `launch`, serving on `launch.port`.
+        init(launching launch: Launch) {
+            self.url = "http://127.0.0.1:\(launch.port)/v1"
+            self.model = (launch.model as NSString).lastPathComponent
+            self.context = launch.context
+            self.launch = launch
+        }
+
+        init(url: String, model: String, apiKeyEnvironment: String? = nil, context: Int, allowPublicEndpoint: Bool = false,
+             launch: Launch? = nil) {
+            self.url = url
+            self.model = model
+            self.apiKeyEnvironment = apiKeyEnvironment
+            self.context = context
+            self.allowPublicEndpoint = allowPublicEndpoint
+            self.launch = launch
+        }
     }
 
     /// How files are read during ingest: isolation limits and OCR.
@@ -124,8 +158,28 @@ struct RagdConfiguration: Codable, Equatable {
         auditDatabase ?? (database as NSString).deletingPathExtension + "-audit.sqlite"
     }
 
+    /// The llama.cpp version `make setup` builds (LLAMA_CPP_PYTHON_VERSION in scripts/pins.sh;
+    /// change both together): its llama-server is the default larger model's server.
+    static let llamaVersion = "0.3.36"
+    /// The larger model `make setup` assembles: Qwen2.5-Coder 1.5B Instruct, Q4_K_M.
+    static let largeModelFile = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+
+    /// `$RAGD_CACHE`, default `~/.cache/ragd`: where `make setup` puts models and libraries.
+    static func cacheDirectory(environment: [String: String]) -> String {
+        environment["RAGD_CACHE"] ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/ragd")
+    }
+
+    /// `large_model.launch` with every key at its default: the llama-server and 1.5B GGUF of `make setup`.
+    static func defaultLaunch(cache: String) -> LargeModel.Launch {
+        LargeModel.Launch(server: cache + "/llama/\(llamaVersion)/bin/llama-server", model: cache + "/models/" + largeModelFile)
+    }
+
     static func defaults(environment: [String: String]) -> RagdConfiguration {
-        let cache = environment["RAGD_CACHE"] ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/ragd")
+        let cache = cacheDirectory(environment: environment)
+        // The larger tier is on by default when `make setup` has built llama-server and the 1.5B model.
+        let launch = defaultLaunch(cache: cache)
+        let launchable = FileManager.default.isExecutableFile(atPath: launch.server)
+            && FileManager.default.fileExists(atPath: launch.model)
         var configuration = RagdConfiguration(
             database: environment["RAGD_DB"] ?? "data/ragd.sqlite",
             vectorExtension: cache + "/lib/vec0.so",
@@ -135,7 +189,7 @@ struct RagdConfiguration: Codable, Equatable {
                 threads: ProcessInfo.processInfo.activeProcessorCount,
                 chatContext: 4096,
                 embeddingBatchTokens: 256),
-            largeModel: nil,
+            largeModel: launchable ? LargeModel(launching: launch) : nil,
             routing: RoutingPolicy(),
             auditDatabase: nil,
             auditRetentionDays: 365)
@@ -157,11 +211,11 @@ struct RagdConfiguration: Codable, Equatable {
             throw ConfigurationError("\(file) is not valid YAML: \(error)")
         }
         guard let mapping = node?.mapping else { return configuration }
-        try configuration.merge(mapping, file: file)
+        try configuration.merge(mapping, file: file, cache: cacheDirectory(environment: environment))
         return configuration
     }
 
-    private mutating func merge(_ root: Node.Mapping, file: String) throws {
+    private mutating func merge(_ root: Node.Mapping, file: String, cache: String) throws {
         func string(_ node: Node?, _ key: String) throws -> String? {
             guard let node else { return nil }
             guard let s = node.string else { throw ConfigurationError("\(file): \(key) must be a string.") }
@@ -196,13 +250,14 @@ struct RagdConfiguration: Codable, Equatable {
                 search.fullTextPostingBudget = v
             }
         }
-        if let m = root["large_model"]?.mapping {
-            guard let url = try string(m["url"], "large_model.url"), let model = try string(m["model"], "large_model.model")
-            else { throw ConfigurationError("\(file): large_model needs url and model.") }
-            largeModel = LargeModel(
-                url: url, model: model, apiKeyEnvironment: try string(m["api_key_env"], "large_model.api_key_env"),
-                context: try int(m["context"], "large_model.context") ?? 8192,
-                allowPublicEndpoint: m["allow_public_endpoint"]?.bool ?? false)
+        if let node = root["large_model"] {
+            if node.bool == false {
+                largeModel = nil  // `large_model: false` (or off, no): the small model answers everything
+            } else if let m = node.mapping {
+                largeModel = try Self.largeModel(m, file: file, cache: cache)
+            } else {
+                throw ConfigurationError("\(file): large_model must be a mapping (url and model, or launch:) or false.")
+            }
         }
         if let m = root["server"]?.mapping { try mergeServer(m, file: file) }
         if let m = root["ingest"]?.mapping { try mergeIngest(m, file: file) }
@@ -224,6 +279,63 @@ struct RagdConfiguration: Codable, Equatable {
             if let v = try bool("escalate_complex_questions") { routing.escalateComplexQuestions = v }
             if let v = try bool("escalate_on_failed_verification") { routing.escalateOnFailedVerification = v }
         }
+    }
+
+    /// `large_model:` as a mapping: a server at `url`, or one ragd launches (`launch:`).
+    private static func largeModel(_ m: Node.Mapping, file: String, cache: String) throws -> LargeModel {
+        func string(_ node: Node?, _ key: String) throws -> String? {
+            guard let node else { return nil }
+            guard let s = node.string, !s.isEmpty else { throw ConfigurationError("\(file): \(key) must be a string.") }
+            return s
+        }
+        func int(_ node: Node?, _ key: String, range: ClosedRange<Int> = 1...Int.max) throws -> Int? {
+            guard let node else { return nil }
+            guard let i = node.int, range.contains(i) else {
+                let bounds = range.upperBound == .max ? "a positive integer" : "an integer from \(range.lowerBound) to \(range.upperBound)"
+                throw ConfigurationError("\(file): \(key) must be \(bounds).")
+            }
+            return i
+        }
+        func rejectUnknown(_ m: Node.Mapping, _ prefix: String, known: Set<String>) throws {
+            for key in m.keys.compactMap(\.string) where !known.contains(key) {
+                throw ConfigurationError("\(file): unknown key '\(prefix).\(key)' (known: \(known.sorted().joined(separator: ", "))).")
+            }
+        }
+        try rejectUnknown(m, "large_model", known: ["url", "model", "api_key_env", "context", "allow_public_endpoint", "launch"])
+        var launch: LargeModel.Launch?
+        if let node = m["launch"] {
+            guard let l = node.mapping else {
+                throw ConfigurationError("\(file): large_model.launch must be a mapping (server, model, port, context, threads).")
+            }
+            try rejectUnknown(l, "large_model.launch", known: ["server", "model", "port", "context", "threads"])
+            var value = defaultLaunch(cache: cache)
+            if let v = try string(l["server"], "large_model.launch.server") { value.server = v }
+            if let v = try string(l["model"], "large_model.launch.model") { value.model = v }
+            if let v = try int(l["port"], "large_model.launch.port", range: 1...65535) { value.port = v }
+            if let v = try int(l["context"], "large_model.launch.context") { value.context = v }
+            if let v = try int(l["threads"], "large_model.launch.threads") { value.threads = v }
+            launch = value
+        }
+        var model = launch.map { LargeModel(launching: $0) }
+            ?? LargeModel(url: "", model: "", context: 8192)
+        if let v = try string(m["url"], "large_model.url") { model.url = v }
+        if let v = try string(m["model"], "large_model.model") { model.model = v }
+        guard !model.url.isEmpty, !model.model.isEmpty else {
+            throw ConfigurationError("\(file): large_model needs url and model, or launch: to have ragd start llama-server.")
+        }
+        model.apiKeyEnvironment = try string(m["api_key_env"], "large_model.api_key_env")
+        if let v = try int(m["context"], "large_model.context") { model.context = v }
+        if let launch, model.context > launch.context {
+            throw ConfigurationError("\(file): large_model.context (\(model.context)) is larger than the context "
+                + "llama-server is launched with (large_model.launch.context: \(launch.context)).")
+        }
+        if let node = m["allow_public_endpoint"] {
+            guard let b = node.bool else {
+                throw ConfigurationError("\(file): large_model.allow_public_endpoint must be true or false.")
+            }
+            model.allowPublicEndpoint = b
+        }
+        return model
     }
 
     private mutating func mergeServer(_ m: Node.Mapping, file: String) throws {
@@ -302,6 +414,17 @@ struct RagdConfiguration: Codable, Equatable {
             path: database, vectorExtensionPath: vectorExtension,
             embeddingDimensions: embedder.dimensions, embeddingModel: embedder.identifier,
             rescoreCandidates: search.rescoreCandidates, fullTextPostingBudget: search.fullTextPostingBudget))
+    }
+
+    /// The supervised llama-server of `large_model.launch` (nil when ragd launches none). Its
+    /// log is `llama-server.log` beside the database (data/ragd.sqlite → data/llama-server.log).
+    var llamaServerConfiguration: LlamaServerConfiguration? {
+        guard let large = largeModel, let launch = large.launch else { return nil }
+        let folder = (database as NSString).deletingLastPathComponent
+        return LlamaServerConfiguration(
+            serverPath: launch.server, modelPath: launch.model, modelName: large.model, port: launch.port,
+            contextLength: launch.context, threads: launch.threads,
+            logPath: (folder.isEmpty ? "." : folder) + "/llama-server.log")
     }
 
     var embeddingConfiguration: LlamaEmbeddingConfiguration {

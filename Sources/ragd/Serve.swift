@@ -17,7 +17,10 @@ struct Serve: AsyncParsableCommand {
             or --host / --port say otherwise (put a TLS reverse proxy in front; see deploy/). On the \
             first start without an admin account, ragd prints a one-time link to create one. \
             SIGTERM or SIGINT stop it gracefully: answers in flight finish, the ingest job in hand \
-            finishes its current file and resumes at the next start.
+            finishes its current file and resumes at the next start. When large_model.launch is \
+            configured (the default once `make setup` has built llama-server and the 1.5B model), \
+            ragd starts llama-server on loopback first, waits until it is ready, restarts it if it \
+            crashes and stops it last; its log is llama-server.log beside the database.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -40,10 +43,22 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "ragd")
         let context = try AppContext(global)
+
+        // The larger model loads in its own process (seconds) while ragd loads its own models.
+        let largeModelServer = context.largeModelServer()
+        try await largeModelServer?.start()
+        do {
+            try await serve(context, largeModelServer: largeModelServer, logger: logger)
+        } catch {
+            await largeModelServer?.stop()
+            throw error
+        }
+    }
+
+    private func serve(_ context: AppContext, largeModelServer: LlamaServerProcess?, logger: Logger) async throws {
         var serverConfiguration = context.configuration.server
         if let host { serverConfiguration.host = host }
         if let port { serverConfiguration.port = port }
-
         let assistant = try context.assistant()
         // Read the vectors' binary codes into memory now (seconds for a million chunks), not
         // during the first question.
@@ -57,11 +72,19 @@ struct Serve: AsyncParsableCommand {
         for path in [context.configuration.models.chat, context.configuration.models.embedding] {
             modelHashes[(path as NSString).lastPathComponent] = try FileHasher.sha256(path: path).hex
         }
+        // The launched larger model's GGUF, under the name its answers are recorded with.
+        if let large = context.configuration.largeModel, let launch = large.launch {
+            modelHashes[large.model] = try FileHasher.sha256(path: launch.model).hex
+        }
         let recorder = AuditLogRecorder(log: auditLog, store: context.store, embedder: context.embedder, modelHashes: modelHashes)
         let server = RagServer(store: context.store, assistant: assistant, configuration: serverConfiguration,
                                audit: recorder, logger: Logger(label: "ragd.server"))
         let setupToken = try server.accounts.issueSetupTokenIfNeeded()
         let configuredPort = serverConfiguration.port
+        let largeModelLine = context.configuration.largeModel.map { large in
+            "Larger model: \(large.model) at \(large.url)"
+                + (large.launch != nil ? " (llama-server started by ragd, log \(largeModelServer?.configuration.logPath ?? "?"))" : "")
+        }
         let hostForLinks = serverConfiguration.host == "0.0.0.0" || serverConfiguration.host == "::" ? "localhost" : serverConfiguration.host
         let app = Application(
             router: server.buildRouter(),
@@ -70,6 +93,7 @@ struct Serve: AsyncParsableCommand {
                 let port = channel.localAddress?.port ?? configuredPort
                 let base = "http://\(hostForLinks):\(port)"
                 var lines = ["", "ragd is ready at \(base)/"]
+                if let largeModelLine { lines.append(largeModelLine) }
                 if let setupToken {
                     lines.append("First start: create the admin account at \(base)/setup?token=\(setupToken)")
                     lines.append("(or on the command line: ragd user add NAME --role admin)")
@@ -84,11 +108,17 @@ struct Serve: AsyncParsableCommand {
             store: context.store, embedder: context.embedder, extractor: context.configuration.ingest.extractor)
         pipeline.force = false
         let worker = IngestJobWorker(pipeline: pipeline)
+        // The web app opens once the larger model answers, so that "ready" means ready.
+        if let largeModelServer {
+            logger.notice("waiting for the larger model to load", metadata: ["model": "\(largeModelServer.configuration.modelName)"])
+            try await largeModelServer.waitUntilReady()
+        }
         // Started in order, stopped in reverse: the server stops first (answers in flight
-        // finish), then the ingest worker (the file in hand finishes).
+        // finish), then the ingest worker (the file in hand finishes), then llama-server.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: worker), .init(service: app)]
+        if let largeModelServer { services.insert(.init(service: largeModelServer), at: 0) }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: worker), .init(service: app)],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }
