@@ -1,60 +1,82 @@
 #!/usr/bin/env python3
-"""Calibrate the citation-verification threshold from `ragd eval --details FILE`.
+"""Calibrate citation verification from `ragd eval --details FILE` (dev set + unanswerable set).
 
-For every generated answer (small or large model, before any fallback) the eval records
-whether the answer regex accepts it and, per claim, its best support (max of sentence-
-embedding cosine and content-word overlap with the cited source). Verification should pass
-the correct answers and fail the wrong ones; this prints, for thresholds from 0.40 to 0.90,
-how many correct answers would pass (kept) and how many wrong ones would fail (caught), and
-the threshold with the best balanced accuracy.
+Every sentence the models wrote is recorded with its best support (the larger of the sentence-
+embedding cosine and the content-word overlap with a source) and, if it was withheld, why. The
+gold labels come from the question sets, not from ragd:
+  - positive: a sentence of an answerable question that the question's answer_regex accepts
+    (it states the gold fact, which the gold evidence supports);
+  - negative: a substantive sentence written for a question the corpus does not answer
+    (eval/unanswerable.jsonl): nothing in the corpus can support an answer to it.
+Other sentences (answerable, but not stating the gold fact) are left unlabelled: they may be
+true statements of the sources, or not.
 
-Usage: bench/calibrate_verification.py eval-details.jsonl [--method hybrid]
+For thresholds from 0.50 to 0.95 this prints precision and recall of "supported" (a sentence
+passes when its support reaches the threshold and the other checks — numbers literally in the
+source, on topic, not broken off — passed), and the threshold with the best F1 among those
+with precision 1.0, if any.
+
+Usage: bench/calibrate_verification.py DETAILS.jsonl [--method hybrid]
 """
 import argparse
 import json
+import re
+
+OTHER_CHECKS = ("a number in it", "does not address", "breaks off", "do not answer", "not a statement")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("details")
     parser.add_argument("--method", default="hybrid")
+    parser.add_argument("--questions", default="../shared/eval/dev-questions.jsonl")
     args = parser.parse_args()
+    regex = {}
+    for line in open(args.questions, encoding="utf-8"):
+        if line.strip():
+            item = json.loads(line)
+            regex[item["id"]] = item["answer_regex"]
 
-    rows = []
+    labelled = []  # (label, support, other_checks_passed)
+    unlabelled = 0
     for line in open(args.details, encoding="utf-8"):
         if not line.strip():
             continue
         d = json.loads(line)
         if d["method"] != args.method:
             continue
-        answer = d["answer"]
-        verification = answer.get("verification")
-        if answer["path"] == "not_found" and not verification:
-            continue  # never generated
-        claims = (verification or {}).get("claims", [])
-        structural_ok = bool(claims) and all(c["cited"] and not c["fabricated"] for c in claims)
-        weakest = min((c["support"] for c in claims), default=0.0)
-        rows.append((d["generatedCorrect"], structural_ok, weakest, d["id"]))
+        claims = (d["answer"].get("verification") or {}).get("claims", [])
+        for c in claims:
+            reason = c.get("rejection") or ""
+            if "do not answer" in reason or reason == "not a statement":
+                continue  # declines and fragments carry no claim
+            others_ok = not any(k in reason for k in OTHER_CHECKS)
+            if d["answerable"]:
+                pattern = regex.get(d["id"])
+                if pattern and re.search(pattern, c["sentence"], re.IGNORECASE):
+                    labelled.append((True, c["support"], others_ok))
+                else:
+                    unlabelled += 1
+            else:
+                labelled.append((False, c["support"], others_ok))
 
-    correct = [r for r in rows if r[0]]
-    wrong = [r for r in rows if not r[0]]
-    print(f"{len(rows)} generated answers ({args.method}): {len(correct)} accepted by the regex, {len(wrong)} not")
-    print(f"structurally valid (every sentence cites an existing source): "
-          f"{sum(r[1] for r in correct)}/{len(correct)} correct, {sum(r[1] for r in wrong)}/{len(wrong)} wrong")
-    print("threshold  correct kept  wrong caught  balanced")
+    positives = sum(1 for l in labelled if l[0])
+    negatives = len(labelled) - positives
+    print(f"{positives} positive and {negatives} negative sentences labelled, {unlabelled} unlabelled")
+    print("threshold  precision  recall  passed(pos/neg)")
     best = None
-    for i in range(40, 91, 2):
-        t = i / 100
-        kept = sum(1 for ok, s, w, _ in correct if s and w >= t)
-        caught = sum(1 for ok, s, w, _ in wrong if not (s and w >= t))
-        tpr = kept / len(correct) if correct else 0
-        tnr = caught / len(wrong) if wrong else 0
-        balanced = (tpr + tnr) / 2
-        if best is None or balanced > best[0]:
-            best = (balanced, t)
-        print(f"  {t:.2f}     {kept:3d}/{len(correct):<3d}      {caught:3d}/{len(wrong):<3d}     {balanced:.3f}")
+    for i in range(10, 20):
+        t = i * 0.05
+        tp = sum(1 for l in labelled if l[0] and l[2] and l[1] >= t)
+        fp = sum(1 for l in labelled if not l[0] and l[2] and l[1] >= t)
+        precision = tp / (tp + fp) if tp + fp else 1.0
+        recall = tp / positives if positives else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        print(f"  {t:.2f}      {precision:.3f}     {recall:.3f}   {tp}/{fp}")
+        if precision == 1.0 and (best is None or f1 > best[1]):
+            best = (t, f1)
     if best:
-        print(f"best balanced accuracy {best[0]:.3f} at threshold {best[1]:.2f}")
+        print(f"best threshold with precision 1.0: {best[0]:.2f} (F1 {best[1]:.3f})")
 
 
 if __name__ == "__main__":

@@ -174,7 +174,7 @@ public struct Assistant: Sendable {
         var shown: [ShownSentence] = []
         var draft = ""
         func consider(_ sentence: String) async throws {
-            let claim = try await verifier.check(sentence, sources: used, index: index)
+            let claim = try await verifier.check(sentence, sources: used, index: index, continuing: !shown.isEmpty)
             claims.append(claim)
             if claim.supported {
                 let text = claim.sentence + " " + claim.attributed.map { "[\($0)]" }.joined()

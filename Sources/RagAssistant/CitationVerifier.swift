@@ -22,7 +22,7 @@ public struct CitationVerifier: Sendable {
     /// question's key words) is off topic.
     public var relevanceThreshold: Double
 
-    public init(embedder: any EmbeddingModel, similarityThreshold: Double = 0.75, lexicalThreshold: Double = 0.75,
+    public init(embedder: any EmbeddingModel, similarityThreshold: Double = 0.70, lexicalThreshold: Double = 0.70,
                 relevanceThreshold: Double = 0.30) {
         self.embedder = embedder
         self.similarityThreshold = similarityThreshold
@@ -31,7 +31,11 @@ public struct CitationVerifier: Sendable {
     }
 
     /// Checks one sentence (with its citation markers) against the sources in `index`.
-    public func check(_ sentence: String, sources: [Source], index: SentenceIndex) async throws -> Verification.Claim {
+    /// - Parameter continuing: a sentence already shown precedes this one, so it may elaborate
+    ///   ("This value is usually 0.") without repeating the question's words.
+    public func check(_ sentence: String, sources: [Source], index: SentenceIndex, continuing: Bool = false) async throws
+        -> Verification.Claim
+    {
         let cited = Self.citations(in: sentence)
         let text = Self.stripCitations(sentence).trimmingCharacters(in: .whitespacesAndNewlines)
         let byNumber = Dictionary(uniqueKeysWithValues: sources.map { ($0.number, $0) })
@@ -45,6 +49,11 @@ public struct CitationVerifier: Sendable {
             claim.rejection = "not a statement"
             return claim
         }
+        // A sentence that breaks off where the answer should be ("The default page size is [1].").
+        if Self.breaksOff(text) {
+            claim.rejection = "the sentence breaks off before its answer"
+            return claim
+        }
         let vector = try await embedder.embed(text)
         var support: [Int: Double] = [:]
         for source in sources {
@@ -56,7 +65,7 @@ public struct CitationVerifier: Sendable {
             support[source.number] = passes ? max(best, lexical) : -max(best, lexical)
         }
         claim.support = support.values.map(abs).max() ?? 0
-        let onTopic = Double(cosineSimilarity(vector, index.questionVector)) >= relevanceThreshold
+        let onTopic = continuing || Double(cosineSimilarity(vector, index.questionVector)) >= relevanceThreshold
             || !index.questionTerms.intersection(Terms.stems(text)).isEmpty
         guard onTopic else {
             claim.rejection = "does not address the question"
@@ -88,7 +97,7 @@ public struct CitationVerifier: Sendable {
             question: question, questionVector: qVector, sources: sources, embedder: embedder)
         var claims: [Verification.Claim] = []
         for sentence in SentenceStream.sentences(in: answer) {
-            claims.append(try await check(sentence, sources: sources, index: index))
+            claims.append(try await check(sentence, sources: sources, index: index, continuing: claims.contains(where: \.supported)))
         }
         return Self.summary(claims)
     }
@@ -120,6 +129,14 @@ public struct CitationVerifier: Sendable {
         return aboutTheSources && ["do not", "does not", "don't", "doesn't", "no information", "not mention",
                                    "not specif", "not provide", "cannot", "can't", "unable", "not contain", "not in the"]
             .contains { t.contains($0) }
+    }
+
+    /// Whether a sentence ends on a word that needs more after it ("… is.", "… released on .").
+    static func breaksOff(_ text: String) -> Bool {
+        let words = text.lowercased().split { !$0.isLetter && !$0.isNumber }
+        guard let last = words.last else { return true }
+        return ["is", "are", "was", "were", "the", "a", "an", "of", "to", "on", "in", "by", "for", "with", "be", "as",
+                "at", "from", "and", "or", "called", "named", "than"].contains(String(last))
     }
 
     /// The source numbers a sentence cites ("[1]", "[1, 2]", "[1][3]").

@@ -21,9 +21,10 @@ public struct PromptBuilder: Sendable {
         comes from, like [2]. If the sources do not contain the answer, reply only: NOT FOUND
         """
 
-    /// Two worked turns after the system prompt: one answered, one declined. They are the same
-    /// for every question, so their KV cache is reused like the system prompt's, and they show
-    /// a small model the shape of an answer better than rules do.
+    /// A worked turn after the system prompt. It is the same for every question, so its KV
+    /// cache is reused like the system prompt's, and it shows a small model the shape of an
+    /// answer better than rules do. (A second, declined example made Qwen2.5-Coder-0.5B decline
+    /// 50 of 60 answerable dev questions: measured in bench/RESULTS.md.)
     public static let examples: [ChatMessage] = [
         .user("""
             Sources:
@@ -37,15 +38,6 @@ public struct PromptBuilder: Sendable {
             Question: How long do I have to hand in my receipts after a trip?
             """),
         .assistant("Receipts must be submitted within 30 days of the trip [2]."),
-        .user("""
-            Sources:
-
-            [1] Travel policy › Booking
-            Employees book flights through the travel portal. Economy class is required for flights under six hours.
-
-            Question: Which laptop models can employees order?
-            """),
-        .assistant("NOT FOUND"),
     ]
 
     /// Tokens the sources may take in total.

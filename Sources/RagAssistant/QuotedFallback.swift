@@ -25,9 +25,15 @@ public struct QuotedFallback: Sendable {
         let considered = Set(sources.prefix(sourcesConsidered).map(\.number))
         let wantsQuantity = Self.asksForQuantity(index.question)
         let sourceTerms = Dictionary(uniqueKeysWithValues: sources.map { ($0.number, Terms.stems($0.sectionPath + " " + $0.text)) })
+        let focus = Self.focus(of: index.question)
         var scored: [(entry: SentenceIndex.Entry, score: Double)] = []
         for entry in index.entries where considered.contains(entry.number) && !entry.isHeadingLike {
             if wantsQuantity && !entry.text.contains(where: \.isNumber) { continue }
+            // "What TCP port …", "Which Redis command …": the thing asked about must be named.
+            if let focus, !Terms.stems(entry.text).contains(focus),
+               !(sources.first { $0.number == entry.number }.map { Terms.stems($0.sectionPath).contains(focus) } ?? false) {
+                continue
+            }
             // Key words may stand in the sentence or in its source's section heading.
             let sourceCoverage = index.questionTerms.isEmpty ? 0
                 : Double(index.questionTerms.intersection(sourceTerms[entry.number] ?? []).count) / Double(index.questionTerms.count)
@@ -57,6 +63,26 @@ public struct QuotedFallback: Sendable {
         }
         let text = quotes.map { "\"\($0.entry.text)\" [\($0.entry.number)]" }.joined(separator: " ")
         return ("According to the documents: " + text, Array(Set(quotes.map(\.entry.number))).sorted())
+    }
+
+    /// The word a wh-question is about: the first content word after "what", "which", "how
+    /// many" and the like, past measure words ("the largest number of tables" → "table").
+    static func focus(of question: String) -> String? {
+        let words = question.lowercased().split { !$0.isLetter && !$0.isNumber && $0 != "_" && $0 != "'" }.map(String.init)
+        guard let start = words.firstIndex(where: { ["what", "which", "what's", "whats"].contains($0) })
+            ?? words.indices.first(where: { words[$0] == "how" && $0 + 1 < words.count && ["many", "much"].contains(words[$0 + 1]) })
+        else { return nil }
+        let skip: Set<String> = [
+            "what", "which", "what's", "whats", "how", "many", "much", "is", "are", "was", "were", "does", "do", "did", "the",
+            "a", "an", "of", "kind", "type", "sort", "number", "largest", "smallest", "maximum", "minimum", "max", "min",
+            "default", "exact", "size", "length", "amount", "value", "name", "s", "can", "will", "would", "should", "most",
+            "least", "first", "last", "best", "main", "new", "current", "i", "you", "we", "one", "two", "it", "there",
+        ]
+        for word in words[start...] where !skip.contains(word) {
+            guard word.count > 2, !Terms.stopwords.contains(word) else { continue }
+            return Terms.stem(word)
+        }
+        return nil
     }
 
     /// Whether the question asks for an amount, a size, a limit or a date.

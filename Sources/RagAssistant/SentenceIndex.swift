@@ -60,6 +60,10 @@ public struct SentenceIndex: Sendable {
         let separators = trimmed.filter { "|·»›>".contains($0) }.count
         if separators >= 2, words.filter({ navigationWords.contains($0.lowercased()) }).count >= 2 { return true }
         guard let last = trimmed.last else { return true }
+        // A question is not an answer; a line mostly in capitals is a heading ("THE DEBIAN ARCHIVES 6.11.").
+        if last == "?" { return true }
+        let letters = trimmed.filter(\.isLetter)
+        if letters.count >= 4, Double(letters.filter(\.isUppercase).count) / Double(letters.count) > 0.7 { return true }
         let ends = ".!?;)\"”".contains(last) || last.isNumber
         if !ends && words.count <= 12 { return true }
         return words.count < 4

@@ -28,6 +28,11 @@ struct Ask: AsyncParsableCommand {
 
     func run() async throws {
         let app = try AppContext(global)
+        // The launched larger tier (large_model.launch) runs while this command does.
+        try await app.withLargeModelIfLaunched { try await session(app) }
+    }
+
+    func session(_ app: AppContext) async throws {
         let assistant = try app.assistant()
         if let question {
             try await answer(question, with: assistant)

@@ -82,6 +82,8 @@ struct Eval: AsyncParsableCommand {
             items += limit.map { Array(loaded.prefix($0)) } ?? loaded
         }
         let app = try AppContext(global)
+        // The launched larger tier (large_model.launch), started for the run and stopped after.
+        let server = retrievalOnly || noLargeModel ? nil : try await app.startLargeModelIfLaunched()
         var assistant = retrievalOnly ? nil : try app.assistant()
         if noLargeModel, let a = assistant {
             assistant = Assistant(retriever: a.retriever, smallModel: a.smallModel, largeModel: nil, policy: a.router.policy)
@@ -145,12 +147,14 @@ struct Eval: AsyncParsableCommand {
                     let given = Set(answer.sources.map(\.number))
                     badCitations += CitationVerifier.citations(in: answer.text).filter { !given.contains($0) }.count
                     if modelWrote {
-                        // Every shown sentence must be one verification supported.
-                        let supportedTexts = Set(claims.filter(\.supported).map(\.sentence))
-                        for sentence in SentenceStream.sentences(in: answer.text) {
-                            let text = CitationVerifier.stripCitations(sentence).trimmingCharacters(in: .whitespaces)
-                            if !supportedTexts.contains(text) { unsupported += 1 }
+                        // Every shown word must belong to a sentence verification supported: take
+                        // the supported sentences out of the shown text; what remains (beyond
+                        // citations and punctuation) counts as one unsupported sentence shown.
+                        var rest = CitationVerifier.stripCitations(answer.text)
+                        for claim in claims where claim.supported {
+                            if let range = rest.range(of: claim.sentence) { rest.removeSubrange(range) }
                         }
+                        if rest.contains(where: { $0.isLetter || $0.isNumber }) { unsupported += 1 }
                     }
                     var ok = false
                     if item.answerable {
@@ -214,6 +218,8 @@ struct Eval: AsyncParsableCommand {
             }
             results[method.rawValue] = r
         }
+        // (If a question throws first, the child gets SIGTERM as ragd exits: parent-death signal.)
+        await server?.stop()
         if !json { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         if let details {
             try (detailLines.joined(separator: "\n") + "\n").write(toFile: details, atomically: true, encoding: .utf8)

@@ -184,7 +184,7 @@ struct RagdConfiguration: Codable, Equatable {
             database: environment["RAGD_DB"] ?? "data/ragd.sqlite",
             vectorExtension: cache + "/lib/vec0.so",
             models: Models(
-                chat: cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf",
+                chat: cache + "/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
                 embedding: cache + "/models/all-MiniLM-L6-v2.f16.gguf",
                 threads: ProcessInfo.processInfo.activeProcessorCount,
                 chatContext: 4096,

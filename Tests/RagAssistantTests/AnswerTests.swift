@@ -116,32 +116,32 @@ import Testing
         #expect(!SentenceIndex.isHeadingLike("SQLite does not support joins containing more than 64 tables."))
     }
 
+    /// Escalation against the real larger tier: llama-server with Qwen2.5-Coder-1.5B on loopback.
     @Test func lowConfidenceEscalatesToTheLargerModelAndSaysWhy() async throws {
-        let server = OpenAICompatibleTestServer(chat: try TestModels.chat.get())
-        try await server.run { url in
-            let large = RemoteChatModel(endpoint: RemoteEndpoint(baseURL: url, model: "larger-model"))
-            // Confidence under 0.99 counts as low here, so this retrieval escalates.
-            let policy = RoutingPolicy(notFoundBelow: 0.05, escalateBelow: 0.99)
-            let answer = try await assistant(large: large, policy: policy).complete(
-                "How does SQLite store a value declared as BOOLEAN?", access: .unrestricted)
-            #expect(answer.route.target == .large)
-            #expect(answer.route.model == "larger-model")
-            #expect(answer.route.reason.contains("retrieval confidence"), "reason: \(answer.route.reason)")
-            #expect(await server.requests.count >= 1, "the larger model's endpoint was called")
-            #expect([.largeModel, .quotedFallback, .notFound].contains(answer.path))
+        let large = try await LargeModelServer.shared.chatModel()
+        // Confidence under 0.99 counts as low here, so this retrieval escalates.
+        let policy = RoutingPolicy(notFoundBelow: 0.05, escalateBelow: 0.99)
+        let answer = try await assistant(large: large, policy: policy).complete(
+            "How does SQLite store a value declared as BOOLEAN?", access: .unrestricted)
+        #expect(answer.route.target == .large)
+        #expect(answer.route.model == LargeModelServer.modelName)
+        #expect(answer.route.reason.contains("retrieval confidence"), "reason: \(answer.route.reason)")
+        #expect(answer.promptTokens > 0, "the larger model read a prompt")
+        #expect([.largeModel, .quotedFallback, .notFound].contains(answer.path))
+        if answer.path == .largeModel {
+            for claim in answer.verification?.claims ?? [] where claim.supported {
+                #expect(answer.text.contains(claim.sentence))
+            }
         }
     }
 
     @Test func complexQuestionsEscalateAndWithoutALargerModelTheReasonSaysSo() async throws {
         let question = "Compare WAL mode and rollback journal: why would I choose one over the other?"
-        let server = OpenAICompatibleTestServer(chat: try TestModels.chat.get())
-        try await server.run { url in
-            let large = RemoteChatModel(endpoint: RemoteEndpoint(baseURL: url, model: "larger-model"))
-            let answer = try await assistant(large: large, policy: RoutingPolicy(notFoundBelow: 0.05, escalateBelow: 0.05))
-                .complete(question, access: .unrestricted)
-            #expect(answer.route.target == .large)
-            #expect(answer.route.reason.contains("comparative"), "reason: \(answer.route.reason)")
-        }
+        let large = try await LargeModelServer.shared.chatModel()
+        let answer = try await assistant(large: large, policy: RoutingPolicy(notFoundBelow: 0.05, escalateBelow: 0.05))
+            .complete(question, access: .unrestricted)
+        #expect(answer.route.target == .large)
+        #expect(answer.route.reason.contains("comparative"), "reason: \(answer.route.reason)")
         let local = try await assistant(policy: RoutingPolicy(notFoundBelow: 0.05, escalateBelow: 0.05))
             .complete(question, access: .unrestricted)
         #expect(local.route.target == .small)

@@ -3,7 +3,7 @@ import RagInference
 import RagTesting
 import Testing
 
-/// SmolLM2-135M-Instruct, in-process, answering from a short context.
+/// The default chat model (Qwen2.5-Coder-0.5B-Instruct), in-process, answering from a short context.
 @Suite(.serialized) struct ChatModelTests {
     static let context = """
         Source [1]: The Oslo office badge desk is on floor 7. Lost badges are replaced there \
@@ -22,6 +22,15 @@ import Testing
         #expect(reply.stats.generatedTokens > 0)
         #expect(reply.stats.promptTokens > 40)
         #expect([.endOfGeneration, .tokenLimit].contains(reply.stats.finishReason))
+    }
+
+    /// SmolLM2-135M stays a configured option (`models.chat`): it loads and answers too.
+    @Test func theEarlierDefaultStillLoadsAndAnswers() async throws {
+        let model = try LlamaChatModel(configuration: LlamaChatConfiguration(
+            modelPath: try TestModels.require(TestModels.smolLM2Path), contextLength: 1024, threads: 2))
+        let reply = try await model.complete(Self.messages, options: GenerationOptions(maxTokens: 16))
+        #expect(reply.stats.generatedTokens > 0)
+        #expect(!reply.text.isEmpty)
     }
 
     @Test func streamingYieldsTheSameTextAsACompleteCall() async throws {

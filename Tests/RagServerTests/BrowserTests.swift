@@ -44,14 +44,14 @@ import Testing
                 session: page, seconds: 600, every: 0.05,
                 observe: { browser in
                     let partial = try await browser.evaluate(
-                        "document.getElementById('answer').dataset.state === 'streaming' && document.getElementById('answer-draft').textContent.length > 0",
+                        "document.getElementById('answer').dataset.state === 'streaming' && (document.getElementById('answer-draft').textContent.length > 0 || document.getElementById('answer-evidence').textContent.length > 0)",
                         session: page)
                     if partial as? Bool == true { sawStreamingText = true }
                 })
             let state = try await browser.evaluate("document.getElementById('answer').dataset.state", session: page) as? String
             let status = try await browser.evaluate("document.getElementById('answer-status').textContent", session: page) as? String
             #expect(state == "done", "answer state \(state ?? "?"): \(status ?? "")")
-            #expect(sawStreamingText, "text appeared before the answer was complete")
+            #expect(sawStreamingText, "evidence or verified text appeared before the answer was complete")
             let answer = try await browser.evaluate("document.querySelector('#answer-final .answer-text').textContent", session: page) as? String
             #expect(!(answer ?? "").isEmpty)
             let route = try await browser.evaluate("document.querySelector('#answer-final .route').dataset.path", session: page) as? String

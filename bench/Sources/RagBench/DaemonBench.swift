@@ -108,7 +108,7 @@ struct DaemonBench {
     private func timeToFirstToken(_ client: HTTPClient, token: String) async throws -> [Row] {
         let embedder = try LlamaEmbeddingModel(configuration: .init(
             modelPath: cache + "/models/all-MiniLM-L6-v2.f16.gguf", threads: threads))
-        let chatPath = cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+        let chatPath = cache + "/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
         let chat = try LlamaChatModel(configuration: .init(modelPath: chatPath, contextLength: 4096, threads: threads))
         let store = try RagStore(configuration: StoreConfiguration(
             path: database, vectorExtensionPath: cache + "/lib/vec0.so",
@@ -126,9 +126,11 @@ struct DaemonBench {
         // Each question once, after a warm-up question so model and pages are loaded.
         for question in Self.questions.prefix(ttftQuestions) {
             guard let (first, daemonTokens) = try await streamedFirstToken(client, token: token, question: question) else { continue }
-            let (_, hits) = try await retriever.retrieve(question, access: .unrestricted)
+            let (vector, hits) = try await retriever.retrieve(question, access: .unrestricted)
             let sources = hits.enumerated().map { Source(number: $0.offset + 1, hit: $0.element) }
-            let (messages, _) = try await builder.messages(question: question, sources: sources, model: chat)
+            let index = try await SentenceIndex.build(
+                question: question, questionVector: vector, sources: Array(sources.prefix(5)), embedder: embedder)
+            let (messages, _) = try await builder.messages(question: question, sources: sources, index: index, model: chat)
             let prompt = try await chat.formattedPrompt(messages)
             let r = try raw.run(prompt: prompt, maxTokens: 1)
             // The same prompt on both sides, or the comparison says nothing (the BOS token aside).

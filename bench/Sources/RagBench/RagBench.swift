@@ -69,7 +69,7 @@ struct RagBench: AsyncParsableCommand {
         if parts.contains("inference") {
             let inference = InferenceBench(
                 embeddingPath: cache + "/models/all-MiniLM-L6-v2.f16.gguf",
-                chatPath: cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf",
+                chatPath: cache + "/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
                 threads: threads, repeats: repeats)
             report.rows += try await inference.run()
         }
