@@ -26,8 +26,16 @@ public struct QuotedFallback: Sendable {
         let wantsQuantity = Self.asksForQuantity(index.question)
         let sourceTerms = Dictionary(uniqueKeysWithValues: sources.map { ($0.number, Terms.stems($0.sectionPath + " " + $0.text)) })
         let focus = Self.focus(of: index.question)
+        let names = Self.namesAndNumbers(in: index.question)
+        // Names and numbers in the question ("MySQL", "Debian 15") are what it is about: a source
+        // that holds none of one of them cannot state the answer, however close its words are.
+        let qualifying = Set(sources.filter { source in
+            let words = Terms.stems(source.sectionPath + " " + source.title + " " + source.text)
+            return names.allSatisfy { words.contains($0) }
+        }.map(\.number))
         var scored: [(entry: SentenceIndex.Entry, score: Double)] = []
-        for entry in index.entries where considered.contains(entry.number) && !entry.isHeadingLike {
+        for entry in index.entries where considered.contains(entry.number) && qualifying.contains(entry.number)
+            && !entry.isHeadingLike {
             if wantsQuantity && !entry.text.contains(where: \.isNumber) { continue }
             // "What TCP port …", "Which Redis command …": the thing asked about must be named.
             if let focus, !Terms.stems(entry.text).contains(focus),
@@ -83,6 +91,22 @@ public struct QuotedFallback: Sendable {
             return Terms.stem(word)
         }
         return nil
+    }
+
+    /// The question's names and numbers, stemmed: words with a capital letter past the first
+    /// character of the question or a digit ("PostgreSQL", "FTS5", "15"), less "I".
+    static func namesAndNumbers(in question: String) -> Set<String> {
+        var out = Set<String>()
+        var first = true
+        for word in question.split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "_" }) {
+            defer { first = false }
+            let w = String(word)
+            guard w != "I" else { continue }
+            let named = w.contains(where: \.isNumber) || (!first && w.contains(where: \.isUppercase))
+                || (first && w.dropFirst().contains(where: \.isUppercase))
+            if named { out.insert(Terms.stem(w.lowercased())) }
+        }
+        return out
     }
 
     /// Whether the question asks for an amount, a size, a limit or a date.

@@ -40,35 +40,30 @@ import Testing
 
     @Test func answeringOpensOnlyLoopbackConnections() async throws {
         let parts = try await ServerFixture.shared.get()
-        // The larger tier as installed: a real llama-server on loopback; every question escalates.
-        let large = try await LargeModelServer.shared.chatModel()
-        var policy = RoutingPolicy()
-        policy.escalateBelow = 1.0
-        let assistant = Assistant(retriever: parts.server.askService.assistant.retriever,
-                                  smallModel: try TestModels.chat.get(), largeModel: large, policy: policy)
-        let server = RagServer(store: parts.store, assistant: assistant, configuration: ServerFixture.configuration)
-        // The router test client (no inbound socket, no client timeout): the outbound
-        // connection to the configured endpoint is the one under test.
-        let app = Application(router: server.buildRouter())
-        try await app.test(.router) { client in
-            // The larger model is another process: sample this process's connections while the
-            // question is answered (a finished request's connection may already be closed), on
-            // a thread of its own so a busy cooperative pool cannot starve the sampling.
-            let sampler = ConnectionSampler()
-            sampler.start()
-            let response = try await client.execute(
-                uri: "/api/v1/ask", method: .post,
-                headers: [.authorization: "Bearer \(parts.tokens["alice"]!)", .contentType: "application/json"],
-                body: ByteBuffer(string: #"{"question":"How many columns can a table have?"}"#))
-            #expect(response.status == .ok)
-            let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
-            let route = body?["route"] as? [String: Any]
-            #expect(route?["target"] as? String == "large", "the configured endpoint was used: \(route ?? [:])")
-            #expect((body?["prompt_tokens"] as? Int ?? 0) > 0)
-            let remote = Array(sampler.stop().union(try Self.remoteAddressesOfThisProcess()))
-            #expect(!remote.isEmpty)
-            #expect(remote.allSatisfy(EndpointPolicy.isInternal), "connections: \(remote)")
-            #expect(remote.allSatisfy { $0 == "127.0.0.1" || $0 == "::1" || $0 == "::ffff:127.0.0.1" }, "\(remote)")
+        let endpoint = OpenAICompatibleTestServer(chat: try TestModels.chat.get())
+        try await endpoint.run { baseURL in
+            // The larger model at a configured endpoint on loopback; every question escalates.
+            let large = RemoteChatModel(endpoint: RemoteEndpoint(baseURL: baseURL, model: "large"), contextLength: 2048)
+            var policy = RoutingPolicy()
+            policy.escalateBelow = 1.0
+            let assistant = Assistant(retriever: parts.server.askService.assistant.retriever,
+                                      smallModel: try TestModels.chat.get(), largeModel: large, policy: policy)
+            let server = RagServer(store: parts.store, assistant: assistant, configuration: ServerFixture.configuration)
+            // The router test client (no inbound socket, no client timeout): the outbound
+            // connection to the configured endpoint is the one under test.
+            let app = Application(router: server.buildRouter())
+            try await app.test(.router) { client in
+                let response = try await client.execute(
+                    uri: "/api/v1/ask", method: .post,
+                    headers: [.authorization: "Bearer \(parts.tokens["alice"]!)", .contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"question":"How many columns can a table have?"}"#))
+                #expect(response.status == .ok)
+                #expect(await endpoint.requests.count >= 1, "the configured endpoint was used")
+                let remote = try Self.remoteAddressesOfThisProcess()
+                #expect(!remote.isEmpty)
+                #expect(remote.allSatisfy(EndpointPolicy.isInternal), "connections: \(remote)")
+                #expect(remote.allSatisfy { $0 == "127.0.0.1" || $0 == "::1" || $0 == "::ffff:127.0.0.1" }, "\(remote)")
+            }
         }
     }
 
@@ -115,31 +110,5 @@ import Testing
         if bytes.dropLast().allSatisfy({ $0 == 0 }) && bytes.last == 1 { return "::1" }
         return stride(from: 0, to: 16, by: 2).map { String(format: "%x", UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1])) }
             .joined(separator: ":")
-    }
-}
-
-/// Collects the remote addresses of this process's TCP connections every few milliseconds on a
-/// dedicated thread, until stopped.
-final class ConnectionSampler: @unchecked Sendable {
-    // @unchecked: `seen` and `running` are only touched under `lock`.
-    private let lock = NSLock()
-    private var seen = Set<String>()
-    private var running = true
-
-    func start() {
-        Thread.detachNewThread { [self] in
-            while lock.withLock({ running }) {
-                let now = (try? NoEgressTests.remoteAddressesOfThisProcess()) ?? []
-                lock.withLock { seen.formUnion(now) }
-                usleep(5_000)
-            }
-        }
-    }
-
-    func stop() -> Set<String> {
-        lock.withLock {
-            running = false
-            return seen
-        }
     }
 }
