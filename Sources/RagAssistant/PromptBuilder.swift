@@ -24,7 +24,7 @@ public struct PromptBuilder: Sendable {
     /// A worked turn after the system prompt. It is the same for every question, so its KV
     /// cache is reused like the system prompt's, and it shows a small model the shape of an
     /// answer better than rules do. (A second, declined example made Qwen2.5-Coder-0.5B decline
-    /// 50 of 60 answerable dev questions: measured in bench/RESULTS.md.)
+    /// 49 of 60 answerable dev questions: measured in bench/RESULTS.md.)
     public static let examples: [ChatMessage] = [
         .user("""
             Sources:

@@ -157,8 +157,9 @@ struct DaemonBench {
         return rows
     }
 
-    /// Seconds from sending the question to the first `text` event of the answer stream, or nil
-    /// when the answer had no generated text (not found).
+    /// Seconds from sending the question to the first `text` event of the answer stream (since
+    /// issue 13: the first verified sentence, or the quote / not-found text), or nil when the
+    /// answer had no generated text.
     private func streamedFirstToken(_ client: HTTPClient, token: String, question: String) async throws -> (Double, Int)? {
         var request = HTTPClientRequest(url: base + "/api/v1/ask")
         request.method = .POST
