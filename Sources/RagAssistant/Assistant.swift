@@ -185,7 +185,7 @@ public struct Assistant: Sendable {
                 }
                 emit(.text((shown.isEmpty ? "" : " ") + text))
                 shown.append(ShownSentence(text: text, cited: claim.attributed))
-            } else if claim.rejection != "the model said the sources do not answer" {
+            } else if claim.rejection != CitationVerifier.declinedReason {
                 emit(.withheld(count: claims.filter { !$0.supported }.count))
             }
         }

@@ -42,7 +42,7 @@ public struct CitationVerifier: Sendable {
         let fabricated = cited.filter { byNumber[$0] == nil }
         var claim = Verification.Claim(sentence: text, cited: cited, support: 0, supported: false, fabricated: fabricated)
         if Self.declines(text) {
-            claim.rejection = "the model said the sources do not answer"
+            claim.rejection = Self.declinedReason
             return claim
         }
         guard text.count >= 8, text.contains(where: \.isLetter) else {
@@ -109,8 +109,8 @@ public struct CitationVerifier: Sendable {
         let reason: String
         if claims.isEmpty {
             reason = "the model wrote nothing"
-        } else if shown == 0, claims.contains(where: { $0.rejection == "the model said the sources do not answer" }) {
-            reason = "the model said the sources do not answer"
+        } else if shown == 0, claims.contains(where: { $0.rejection == declinedReason }) {
+            reason = declinedReason
         } else if withheld == 0 {
             reason = "all \(shown) sentences are supported by the sources they cite"
         } else {
@@ -120,6 +120,9 @@ public struct CitationVerifier: Sendable {
         }
         return Verification(claims: claims, passed: shown > 0 && withheld == 0, reason: reason)
     }
+
+    /// The rejection of a sentence in which the model declines ("NOT FOUND").
+    public static let declinedReason = "the model said the sources do not answer"
 
     /// Whether a sentence says the sources have no answer ("NOT FOUND", "The documents do not …").
     static func declines(_ text: String) -> Bool {

@@ -24,22 +24,28 @@ public struct QuotedFallback: Sendable {
     func ranked(_ index: SentenceIndex, sources: [Source]) -> [(entry: SentenceIndex.Entry, score: Double)] {
         let considered = Set(sources.prefix(sourcesConsidered).map(\.number))
         let wantsQuantity = Self.asksForQuantity(index.question)
-        let sourceTerms = Dictionary(uniqueKeysWithValues: sources.map { ($0.number, Terms.stems($0.sectionPath + " " + $0.text)) })
         let focus = Self.focus(of: index.question)
         let names = Self.namesAndNumbers(in: index.question)
-        // Names and numbers in the question ("MySQL", "Debian 15") are what it is about: a source
-        // that holds none of one of them cannot state the answer, however close its words are.
-        let qualifying = Set(sources.filter { source in
-            let words = Terms.stems(source.sectionPath + " " + source.title + " " + source.text)
-            return names.allSatisfy { words.contains($0) }
-        }.map(\.number))
+        // Each source's words once: its heading alone, and heading with text.
+        var headingTerms: [Int: Set<String>] = [:], sourceTerms: [Int: Set<String>] = [:]
+        var qualifying = Set<Int>()
+        for source in sources {
+            let heading = Terms.stems(source.sectionPath)
+            let terms = heading.union(Terms.stems(source.text))
+            headingTerms[source.number] = heading
+            sourceTerms[source.number] = terms
+            // Names and numbers in the question ("MySQL", "Debian 15") are what it is about: a
+            // source that holds none of one of them cannot state the answer, however close its
+            // words are.
+            let named = terms.union(Terms.stems(source.title))
+            if names.allSatisfy(named.contains) { qualifying.insert(source.number) }
+        }
         var scored: [(entry: SentenceIndex.Entry, score: Double)] = []
         for entry in index.entries where considered.contains(entry.number) && qualifying.contains(entry.number)
             && !entry.isHeadingLike {
             if wantsQuantity && !entry.text.contains(where: \.isNumber) { continue }
             // "What TCP port …", "Which Redis command …": the thing asked about must be named.
-            if let focus, !Terms.stems(entry.text).contains(focus),
-               !(sources.first { $0.number == entry.number }.map { Terms.stems($0.sectionPath).contains(focus) } ?? false) {
+            if let focus, !entry.words.contains(focus), !(headingTerms[entry.number]?.contains(focus) ?? false) {
                 continue
             }
             // Key words may stand in the sentence or in its source's section heading.

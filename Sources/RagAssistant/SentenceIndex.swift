@@ -11,6 +11,8 @@ public struct SentenceIndex: Sendable {
         /// Position of the sentence in its source.
         public var position: Int
         public var text: String
+        /// Its stemmed content words (`Terms.stems`).
+        public var words: Set<String>
         public var vector: [Float]
         /// Cosine similarity to the question.
         public var similarity: Double
@@ -40,7 +42,7 @@ public struct SentenceIndex: Sendable {
         let entries = pending.enumerated().map { i, item in
             let words = Terms.stems(item.2)
             return Entry(
-                number: item.0, position: item.1, text: item.2, vector: vectors[i],
+                number: item.0, position: item.1, text: item.2, words: words, vector: vectors[i],
                 similarity: Double(cosineSimilarity(questionVector, vectors[i])),
                 coverage: terms.isEmpty ? 0 : Double(terms.intersection(words).count) / Double(terms.count),
                 isHeadingLike: Self.isHeadingLike(item.2))

@@ -139,14 +139,11 @@ struct Eval: AsyncParsableCommand {
                     r.paths[answer.path.rawValue, default: 0] += 1
                     let modelWrote = answer.path == .smallModel || answer.path == .largeModel
                     let claims = answer.verification?.claims ?? []
-                    if modelWrote {
-                        shownSentences += claims.filter(\.supported).count
-                        unsupported += 0  // shown text is built from supported claims only; checked below
-                    }
                     withheldSentences += claims.filter { !$0.supported }.count
                     let given = Set(answer.sources.map(\.number))
                     badCitations += CitationVerifier.citations(in: answer.text).filter { !given.contains($0) }.count
                     if modelWrote {
+                        shownSentences += claims.filter(\.supported).count
                         // Every shown word must belong to a sentence verification supported: take
                         // the supported sentences out of the shown text; what remains (beyond
                         // citations and punctuation) counts as one unsupported sentence shown.
