@@ -79,7 +79,11 @@ import Testing
         }
         var addresses: [String] = []
         for (file, v6) in [("/proc/self/net/tcp", false), ("/proc/self/net/tcp6", true)] {
-            guard let table = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
+            // Read to the end: /proc files report size 0, and a single read returns one page,
+            // while the table lists every socket of the network namespace (a busy suite's many).
+            guard let handle = FileHandle(forReadingAtPath: file),
+                  let data = try? handle.readToEnd() else { continue }
+            let table = String(decoding: data, as: UTF8.self)
             for line in table.split(separator: "\n").dropFirst() {
                 let columns = line.split(separator: " ")
                 guard columns.count > 9, inodes.contains(String(columns[9])) else { continue }
