@@ -18,7 +18,7 @@ import RagStore
 ///    nothing survives again, the evidence is quoted, or the answer says the documents do not
 ///    answer when no sentence states what was asked.
 public struct Assistant: Sendable {
-    public let retriever: Retriever
+    public var retriever: Retriever
     public let smallModel: any ChatModel
     public let largeModel: (any ChatModel)?
     public var router: Router

@@ -12,6 +12,10 @@ public struct Retriever: Sendable {
     public var limit = 8
     /// Word-trigram Jaccard similarity above which a hit counts as a copy of a better one.
     public var duplicateThreshold = 0.8
+    /// Re-scores the fused candidates (nil: fused order).
+    public var ranker: PassageRanker? = .standard
+    /// How much each ranking counts in the fusion.
+    public var fusion = FusionWeights.standard
 
     public init(store: RagStore, embedder: any EmbeddingModel) {
         self.store = store
@@ -23,10 +27,13 @@ public struct Retriever: Sendable {
         -> (vector: [Float], hits: [SearchHit])
     {
         let vector = try await embedder.embed(question)
-        let request = SearchRequest(
-            text: question, vector: vector, method: method, limit: limit * 3, candidates: candidates, access: access)
-        let hits = try store.search(request)
-        return (vector, Array(Self.dropNearDuplicates(hits, threshold: duplicateThreshold).prefix(limit)))
+        var request = SearchRequest(
+            text: question, vector: vector, method: method, limit: max(limit * 3, ranker?.depth ?? 0),
+            candidates: candidates, access: access)
+        request.fusion = fusion
+        var hits = Self.dropNearDuplicates(try store.search(request), threshold: duplicateThreshold)
+        if let ranker { hits = ranker.rank(question, hits) }
+        return (vector, Array(hits.prefix(limit)))
     }
 
     /// Removes hits whose text nearly repeats a better-ranked hit (copied pages, quoted passages).

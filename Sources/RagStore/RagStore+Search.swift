@@ -13,6 +13,19 @@ public enum SearchMethod: String, Sendable, CaseIterable, Codable {
     case hybrid
 }
 
+/// How much each ranking counts in reciprocal rank fusion: a chunk gains weight / (k + rank)
+/// from each list it is in.
+public struct FusionWeights: Sendable, Equatable {
+    public var bm25: Double
+    public var vector: Double
+    public init(bm25: Double, vector: Double) {
+        self.bm25 = bm25
+        self.vector = vector
+    }
+    /// Plain RRF: both lists count the same.
+    public static let standard = FusionWeights(bm25: 1, vector: 1)
+}
+
 /// A search request. The query vector is computed by the caller (embedding is not the store's job).
 public struct SearchRequest: Sendable {
     public var text: String
@@ -24,6 +37,8 @@ public struct SearchRequest: Sendable {
     public var access: AccessFilter
     /// Candidates re-scored with full-precision vectors (nil: the store's setting).
     public var rescoreCandidates: Int?
+    /// Hybrid only: how much each ranking counts.
+    public var fusion = FusionWeights.standard
 
     public init(text: String, vector: [Float]?, method: SearchMethod = .hybrid, limit: Int = 10,
                 candidates: Int = 50, access: AccessFilter = .unrestricted, rescoreCandidates: Int? = nil) {
@@ -114,11 +129,11 @@ extension RagStore {
     {
         var fused: [Int64: (score: Double, bm25: (Int, Double)?, vector: (Int, Double)?)] = [:]
         for (i, (id, score)) in bm25.enumerated() {
-            fused[id, default: (0, nil, nil)].score += 1 / (Self.rrfK + Double(i + 1))
+            fused[id, default: (0, nil, nil)].score += request.fusion.bm25 / (Self.rrfK + Double(i + 1))
             fused[id]!.bm25 = (i + 1, score)
         }
         for (i, (id, distance)) in vector.enumerated() {
-            fused[id, default: (0, nil, nil)].score += 1 / (Self.rrfK + Double(i + 1))
+            fused[id, default: (0, nil, nil)].score += request.fusion.vector / (Self.rrfK + Double(i + 1))
             fused[id]!.vector = (i + 1, distance)
         }
         let ranked = fused.sorted { $0.value.score != $1.value.score ? $0.value.score > $1.value.score : $0.key < $1.key }

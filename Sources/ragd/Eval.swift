@@ -47,6 +47,15 @@ struct Eval: AsyncParsableCommand {
         valueName: "path"))
     var details: String?
 
+    @Option(help: ArgumentHelp(
+        "Fusion weights of the two rankings, to compare variants (default: the product's).", valueName: "bm25,vector"))
+    var fusion: String?
+
+    @Option(help: ArgumentHelp(
+        "Passage re-ranking weights, or 'off' for the fused order (default: the product's).",
+        valueName: "fused,similarity,focus"))
+    var rerank: String?
+
     struct MethodResult: Encodable {
         var questions = 0, answerable = 0, unanswerable = 0
         var hit_at_1 = 0.0, hit_at_3 = 0.0, hit_at_5 = 0.0, mrr = 0.0
@@ -67,6 +76,10 @@ struct Eval: AsyncParsableCommand {
         /// Citations in shown text of a source number that was not given (must be 0).
         var bad_citations: Int?
         var paths: [String: Int] = [:]
+        /// Answerable questions whose gold document is among the sources (any passage of it).
+        var document_recall = 0.0
+        /// Each miss (gold passage not in the top 5) by id: where the gold passage was instead.
+        var misses: [String: String] = [:]
         var retrieval_ms_p50 = 0.0, retrieval_ms_p95 = 0.0
         var first_shown_ms_p50: Double?, first_shown_ms_p95: Double?
         var first_sentence_ms_p50: Double?, first_sentence_ms_p95: Double?
@@ -88,7 +101,25 @@ struct Eval: AsyncParsableCommand {
         if noLargeModel, let a = assistant {
             assistant = Assistant(retriever: a.retriever, smallModel: a.smallModel, largeModel: nil, policy: a.router.policy)
         }
-        let retriever = Retriever(store: app.store, embedder: app.embedder)
+        var retriever = Retriever(store: app.store, embedder: app.embedder)
+        if let fusion {
+            let w = try Self.numbers(fusion, count: 2, option: "--fusion")
+            retriever.fusion = FusionWeights(bm25: w[0], vector: w[1])
+        }
+        if let rerank {
+            if rerank == "off" {
+                retriever.ranker = nil
+            } else {
+                let w = try Self.numbers(rerank, count: 3, option: "--rerank")
+                retriever.ranker?.weights = PassageRanker.Weights(fused: w[0], similarity: w[1], focus: w[2])
+            }
+        }
+        if var a = assistant, fusion != nil || rerank != nil {
+            a.retriever = retriever
+            assistant = a
+        }
+        var wide = retriever
+        wide.limit = Self.candidatePool
         // Documents with identical content count as one source (the eval README's duplicate pairs).
         let documents = try app.store.documents()
         var byHash: [String: [String]] = [:]
@@ -113,10 +144,24 @@ struct Eval: AsyncParsableCommand {
                 var rank: Int?
                 if item.answerable {
                     r.answerable += 1
-                    rank = hits.prefix(5).firstIndex { hit in
+                    let isGoldPassage = { (hit: SearchHit) in
                         isGold(path: hit.documentPath, item: item, byHash: byHash, hashOfPath: hashOfPath)
                             && (item.page == nil || ((hit.pageStart ?? -1)...(hit.pageEnd ?? -1)).contains(item.page!))
                             && PassageMatch.hits(passage: hit.text, evidence: item.evidence)
+                    }
+                    rank = hits.prefix(5).firstIndex(where: isGoldPassage)
+                    let documentFound = hits.contains { isGold(path: $0.documentPath, item: item, byHash: byHash, hashOfPath: hashOfPath) }
+                    if documentFound { r.document_recall += 1 }
+                    if rank == nil {
+                        // Classify the miss: the gold passage further down the fused candidates,
+                        // or only its document among the sources, or neither.
+                        let (_, pool) = try await wide.retrieve(item.question, method: method, access: .unrestricted)
+                        if let at = pool.firstIndex(where: isGoldPassage) {
+                            r.misses[item.id] = "passage at rank \(at + 1)"
+                        } else {
+                            r.misses[item.id] = documentFound ? "document among the sources, passage not in the top \(Self.candidatePool)"
+                                : "document not among the sources"
+                        }
                     }
                     if let rank {
                         if rank < 1 { r.hit_at_1 += 1 }
@@ -188,6 +233,7 @@ struct Eval: AsyncParsableCommand {
             }
             let n = Double(max(r.answerable, 1))
             r.hit_at_1 /= n; r.hit_at_3 /= n; r.hit_at_5 /= n; r.mrr /= n
+            r.document_recall /= n
             r.retrieval_ms_p50 = percentile(retrievalMs, 50)
             r.retrieval_ms_p95 = percentile(retrievalMs, 95)
             if assistant != nil {
@@ -230,11 +276,21 @@ struct Eval: AsyncParsableCommand {
             return
         }
         print("\(items.count) questions from \(files.joined(separator: ", "))\n")
-        print("method   hit@1  hit@3  hit@5    MRR   retr p50/p95 ms")
+        print("method   hit@1  hit@3  hit@5    MRR  doc@\(Retriever(store: app.store, embedder: app.embedder).limit)  retr p50/p95 ms")
         for name in ["bm25", "vector", "hybrid"] {
             guard let r = results[name] else { continue }
             print(name.padding(toLength: 7, withPad: " ", startingAt: 0), f(r.hit_at_1), f(r.hit_at_3), f(r.hit_at_5),
-                  f(r.mrr), "  ", ms(r.retrieval_ms_p50, r.retrieval_ms_p95))
+                  f(r.mrr), f(r.document_recall), "  ", ms(r.retrieval_ms_p50, r.retrieval_ms_p95))
+        }
+        for name in ["bm25", "vector", "hybrid"] {
+            guard let r = results[name], !r.misses.isEmpty else { continue }
+            // Misses by class first (how many are ranking problems), then each one.
+            var classes: [String: Int] = [:]
+            for reason in r.misses.values {
+                classes[reason.hasPrefix("passage at rank") ? "passage further down the candidates" : reason, default: 0] += 1
+            }
+            print("\n\(name) misses at 5: " + classes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: "; "))
+            for (id, reason) in r.misses.sorted(by: { $0.key < $1.key }) { print("  \(id): \(reason)") }
         }
         guard !retrievalOnly else { return }
         for name in ["bm25", "vector", "hybrid"] {
@@ -256,6 +312,15 @@ struct Eval: AsyncParsableCommand {
                 """)
         }
     }
+
+    static func numbers(_ text: String, count: Int, option: String) throws -> [Double] {
+        let values = text.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard values.count == count else { throw ValidationError("\(option) takes \(count) numbers separated by commas.") }
+        return values
+    }
+
+    /// How deep a miss is looked for among the fused candidates.
+    static let candidatePool = 50
 
     private func f(_ x: Double?) -> String { x.map { String(format: "%.3f", $0) } ?? "  -  " }
     private func ms(_ a: Double?, _ b: Double?) -> String {
