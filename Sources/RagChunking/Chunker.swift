@@ -4,6 +4,9 @@ import RagCore
 ///
 /// - A chunk stays within one section (same heading path, anchor and text origin); consecutive
 ///   PDF pages of one section flow together and the chunk records its page range.
+/// - A definition-list item (`Section.term`) is one unit with its term, and a chunk of one item
+///   carries the term at the end of its section path. Tiny neighbouring sections of one path
+///   are merged up to the target size; a section that only repeats its headings is dropped.
 /// - Chunks grow sentence by sentence (table row by row, code line by line) to
 ///   `targetTokens`; the next chunk repeats the last sentences of the previous one, up to
 ///   `overlapTokens`.
@@ -23,27 +26,69 @@ public struct Chunker: Sendable {
     /// The document's chunks, in reading order.
     /// - Parameter title: the document title, put in front of every section path (once).
     public func chunks(of document: ExtractedDocument, title: String? = nil) -> [Chunk] {
-        var chunks: [Chunk] = []
         var builder = UnitBuilder(counter: counter, maxUnitTokens: max(16, options.targetTokens / 2))
-        var run: (section: Section, unitsFrom: Int)?
-
-        func closeRun(upTo end: Int) {
-            guard let (section, from) = run else { return }
-            let units = Array(builder.units[from..<end])
+        // Runs: consecutive sections of one place (path, term, anchor, origin) and their units.
+        var runs: [Run] = []
+        for section in document.sections {
+            if let last = runs.last, last.section.path == section.path, last.section.term == section.term,
+               last.section.anchor == section.anchor, last.section.origin == section.origin {
+            } else {
+                runs.append(Run(section: section, units: builder.units.count..<builder.units.count))
+            }
+            for block in section.blocks { builder.add(block, page: section.page) }
+            runs[runs.count - 1].units = runs[runs.count - 1].units.lowerBound..<builder.units.count
+        }
+        var chunks: [Chunk] = []
+        for run in merged(runs, units: builder.units) {
+            let units = Array(builder.units[run.units])
+            var section = run.section
+            if let term = section.term { section.path.append(term) }
+            if Self.isOnlyHeading(units, path: section.path + [title ?? document.title ?? ""]), run.tokens < options.mergeBelowTokens { continue }
             pack(units, section: section, title: title ?? document.title, into: &chunks)
         }
-
-        for section in document.sections {
-            if let current = run?.section,
-               current.path != section.path || current.anchor != section.anchor || current.origin != section.origin {
-                closeRun(upTo: builder.units.count)
-                run = nil
-            }
-            if run == nil { run = (section, builder.units.count) }
-            for block in section.blocks { builder.add(block, page: section.page) }
-        }
-        closeRun(upTo: builder.units.count)
         return chunks
+    }
+
+    private struct Run {
+        var section: Section
+        var units: Range<Int>
+        var tokens = 0
+    }
+
+    /// Joins neighbouring runs of one section path (items of one definition list, anchored
+    /// list items, short paragraphs between anchors) while one of them is under
+    /// `mergeBelowTokens`: a tiny unit read alone matches anything and says little. Items of a
+    /// definition list merge only while together they fit the target (a long item keeps its
+    /// term in its path); other runs merge whatever their size, and packing cuts them as usual. A merged run keeps the first anchor; its terms stay in its
+    /// text and leave the path, which no longer names one item.
+    private func merged(_ runs: [Run], units: [TextUnit]) -> [Run] {
+        var out: [Run] = []
+        for var run in runs where !run.units.isEmpty {
+            run.tokens = units[run.units].reduce(0) { $0 + $1.tokens + 1 }
+            if var last = out.last, last.section.path == run.section.path, last.section.origin == run.section.origin,
+               min(last.tokens, run.tokens) < options.mergeBelowTokens,
+               last.tokens + run.tokens <= options.targetTokens || (last.section.term == nil && run.section.term == nil) {
+                last.units = last.units.lowerBound..<run.units.upperBound
+                last.tokens += run.tokens
+                if last.section.term != run.section.term { last.section.term = nil }
+                out[out.count - 1] = last
+            } else {
+                out.append(run)
+            }
+        }
+        return out
+    }
+
+    /// Whether the units say nothing but their own headings ("Chapter 16 General information
+    /// about the FAQ" above the chapter's first section, a term without a description).
+    static func isOnlyHeading(_ units: [TextUnit], path: [String]) -> Bool {
+        let known = Set(path.flatMap(words)).union(["chapter", "section", "part", "appendix", "contents"])
+        let text = units.flatMap { words($0.text) }
+        return !text.isEmpty && text.allSatisfy { known.contains($0) || $0.allSatisfy(\.isNumber) }
+    }
+
+    private static func words(_ text: String) -> [String] {
+        text.lowercased().split { !$0.isLetter && !$0.isNumber && $0 != "_" }.map(String.init)
     }
 
     /// Packs one section's units into chunks.

@@ -7,10 +7,13 @@ public struct ChunkingOptions: Sendable, Equatable {
     public var targetTokens: Int
     /// Tokens of the previous chunk's end repeated at the start of the next (whole sentences or rows).
     public var overlapTokens: Int
+    /// Neighbouring sections of one heading path are merged while one of them is smaller than this.
+    public var mergeBelowTokens: Int
 
-    public init(maxTokens: Int = 256, targetTokens: Int = 180, overlapTokens: Int = 40) {
+    public init(maxTokens: Int = 256, targetTokens: Int = 180, overlapTokens: Int = 40, mergeBelowTokens: Int? = nil) {
         self.maxTokens = maxTokens
         self.targetTokens = targetTokens
         self.overlapTokens = overlapTokens
+        self.mergeBelowTokens = mergeBelowTokens ?? targetTokens / 3
     }
 }

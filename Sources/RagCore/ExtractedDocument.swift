@@ -41,6 +41,10 @@ public struct ExtractedDocument: Sendable, Equatable, Codable {
 public struct Section: Sendable, Equatable, Codable {
     /// Headings from the outermost to this section's own, e.g. ["Limits", "Maximum length of a string"].
     public var path: [String]
+    /// The term this section describes, when it is one item of a definition list (an option,
+    /// a setting, a function: `<dt>max_connections (integer)</dt>`). Its first block is the
+    /// term itself; a chunk holding only this item adds the term to its section path.
+    public var term: String?
     /// The HTML element id a link can jump to (`page.html#anchor`), if any.
     public var anchor: String?
     /// The 1-based physical PDF page, if the document has pages.
@@ -49,9 +53,10 @@ public struct Section: Sendable, Equatable, Codable {
     public var origin: TextOrigin
     public var blocks: [Block]
 
-    public init(path: [String] = [], anchor: String? = nil, page: Int? = nil, origin: TextOrigin = .textLayer,
-                blocks: [Block]) {
+    public init(path: [String] = [], term: String? = nil, anchor: String? = nil, page: Int? = nil,
+                origin: TextOrigin = .textLayer, blocks: [Block]) {
         self.path = path
+        self.term = term
         self.anchor = anchor
         self.page = page
         self.origin = origin

@@ -83,6 +83,20 @@ struct HTMLContentWalker: HTMLVisitor {
                 return false
             }
             return true // A layout table: read its cells as blocks.
+        case "dt":
+            // A definition term opens its item's section; the description (`dd`) follows as
+            // its blocks, so the term and what it means stay one unit.
+            flushParagraph()
+            let term = HTMLInlineText.of(node)
+            guard !term.isEmpty else { return false }
+            let anchor = Self.anchor(of: node) ?? Self.innerAnchor(of: node) ?? pendingAnchor
+            pendingAnchor = nil
+            if term.count > Self.maxHeadingLength {
+                emit(.paragraph(term))
+            } else {
+                builder.startTerm(term, anchor: anchor)
+            }
+            return false
         case "ul", "ol", "menu", "dir":
             flushParagraph()
             let start = node.attribute("start").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 1
@@ -127,6 +141,9 @@ struct HTMLContentWalker: HTMLVisitor {
         case "li":
             flushParagraph()
             pendingMarker = nil
+        case "dl":
+            flushParagraph()
+            builder.endTerms()
         default:
             if HTMLVocabulary.blocks.contains(name) { flushParagraph() }
         }

@@ -28,7 +28,7 @@ enum HTMLVocabulary {
     /// or inline text, so a word in a content class costs at most one box.
     static let furnitureWords: Set<String> = [
         "nosearch", "noindex", "nocontent", "nav", "navbar", "navigation", "menu", "breadcrumb",
-        "breadcrumbs", "sidebar", "toc", "skiplink",
+        "breadcrumbs", "sidebar", "toc", "skiplink", "navheader", "navfooter", "navlinks", "pagination",
     ]
 
     /// Elements whose `class` is tested against `furnitureWords`.

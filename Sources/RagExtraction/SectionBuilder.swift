@@ -28,7 +28,27 @@ struct SectionBuilder {
             return
         }
         closeCurrent()
-        current = Section(path: headings.map(\.title), anchor: anchor, blocks: [])
+        current = Section(path: headings.map(\.title), term: current.term, anchor: anchor, blocks: [])
+    }
+
+    /// Opens the section of one definition-list item, `term` (its first block, appended here).
+    /// A second term right after the first (`<dt>-v</dt><dt>--verbose</dt>`) joins it.
+    mutating func startTerm(_ term: String, anchor: String?) {
+        if let open = current.term, current.blocks.count == 1 {
+            current.term = open + ", " + term
+            current.blocks.append(.paragraph(term))
+            if current.anchor == nil { current.anchor = anchor }
+            return
+        }
+        closeCurrent()
+        current = Section(path: headings.map(\.title), term: term, anchor: anchor, blocks: [.paragraph(term)])
+    }
+
+    /// Ends the definition list: what follows belongs to the headings again, not to the last term.
+    mutating func endTerms() {
+        guard current.term != nil else { return }
+        closeCurrent()
+        current = Section(path: headings.map(\.title), blocks: [])
     }
 
     mutating func append(_ block: Block) {

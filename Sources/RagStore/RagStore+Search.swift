@@ -78,6 +78,30 @@ public struct SearchHit: Sendable, Equatable {
 
     /// Cosine similarity to the query, where known.
     public var similarity: Double? { vectorDistance.map { 1 - $0 } }
+
+    public init(chunkId: Int64, documentId: Int64, text: String, sectionPath: String, anchor: String?, pageStart: Int?,
+                pageEnd: Int?, origin: String, documentPath: String, documentTitle: String?, documentFormat: String,
+                documentVersion: Int, documentSHA256: String?, bm25Rank: Int?, bm25Score: Double?, vectorRank: Int?,
+                vectorDistance: Double?, fusedScore: Double) {
+        self.chunkId = chunkId
+        self.documentId = documentId
+        self.text = text
+        self.sectionPath = sectionPath
+        self.anchor = anchor
+        self.pageStart = pageStart
+        self.pageEnd = pageEnd
+        self.origin = origin
+        self.documentPath = documentPath
+        self.documentTitle = documentTitle
+        self.documentFormat = documentFormat
+        self.documentVersion = documentVersion
+        self.documentSHA256 = documentSHA256
+        self.bm25Rank = bm25Rank
+        self.bm25Score = bm25Score
+        self.vectorRank = vectorRank
+        self.vectorDistance = vectorDistance
+        self.fusedScore = fusedScore
+    }
 }
 
 extension RagStore {

@@ -82,3 +82,29 @@ import Testing
         }
     }
 }
+
+/// Fusion weights and the passage ranker over the real corpus.
+@Suite struct RankingTests {
+    @Test func fusionWeightsFavourTheWeightedRanking() async throws {
+        var r = Retriever(store: try await SharedCorpus.shared.store(), embedder: try TestModels.embedder.get())
+        r.ranker = nil
+        let question = "How do I make a table reject values of the wrong type?"
+        r.fusion = FusionWeights(bm25: 1, vector: 0)
+        let (_, textFirst) = try await r.retrieve(question, access: .unrestricted)
+        #expect(textFirst.first?.bm25Rank == 1)
+        r.fusion = FusionWeights(bm25: 0, vector: 1)
+        let (_, vectorFirst) = try await r.retrieve(question, access: .unrestricted)
+        #expect(vectorFirst.first?.vectorRank == 1)
+    }
+
+    @Test func theRankerReordersOnlyTheCandidatesItIsGiven() async throws {
+        var r = Retriever(store: try await SharedCorpus.shared.store(), embedder: try TestModels.embedder.get())
+        let question = "In WAL mode, how large does the log grow before SQLite checkpoints on its own by default?"
+        let (_, ranked) = try await r.retrieve(question, access: .unrestricted)
+        r.ranker = nil
+        r.limit = 30
+        let (_, fused) = try await r.retrieve(question, access: .unrestricted)
+        #expect(Set(ranked.map(\.chunkId)).isSubset(of: Set(fused.map(\.chunkId))))
+        #expect(ranked.prefix(3).contains { $0.text.contains("1000 pages") }, "top: \(ranked.prefix(3).map { $0.text.prefix(80) })")
+    }
+}
