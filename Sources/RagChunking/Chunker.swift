@@ -30,21 +30,22 @@ public struct Chunker: Sendable {
         // Runs: consecutive sections of one place (path, term, anchor, origin) and their units.
         var runs: [Run] = []
         for section in document.sections {
-            if let last = runs.last, last.section.path == section.path, last.section.term == section.term,
-               last.section.anchor == section.anchor, last.section.origin == section.origin {
-            } else {
-                runs.append(Run(section: section, units: builder.units.count..<builder.units.count))
-            }
+            let samePlace = runs.last.map { last in
+                last.section.path == section.path && last.section.term == section.term
+                    && last.section.anchor == section.anchor && last.section.origin == section.origin
+            } ?? false
+            if !samePlace { runs.append(Run(section: section, units: builder.units.count..<builder.units.count)) }
             for block in section.blocks { builder.add(block, page: section.page) }
             runs[runs.count - 1].units = runs[runs.count - 1].units.lowerBound..<builder.units.count
         }
+        let title = title ?? document.title
         var chunks: [Chunk] = []
         for run in merged(runs, units: builder.units) {
             let units = Array(builder.units[run.units])
             var section = run.section
             if let term = section.term { section.path.append(term) }
-            if Self.isOnlyHeading(units, path: section.path + [title ?? document.title ?? ""]), run.tokens < options.mergeBelowTokens { continue }
-            pack(units, section: section, title: title ?? document.title, into: &chunks)
+            if run.tokens < options.mergeBelowTokens, Self.isOnlyHeading(units, path: section.path + [title ?? ""]) { continue }
+            pack(units, section: section, title: title, into: &chunks)
         }
         return chunks
     }
@@ -59,8 +60,9 @@ public struct Chunker: Sendable {
     /// list items, short paragraphs between anchors) while one of them is under
     /// `mergeBelowTokens`: a tiny unit read alone matches anything and says little. Items of a
     /// definition list merge only while together they fit the target (a long item keeps its
-    /// term in its path); other runs merge whatever their size, and packing cuts them as usual. A merged run keeps the first anchor; its terms stay in its
-    /// text and leave the path, which no longer names one item.
+    /// term in its path); other runs merge whatever their size, and packing cuts them as usual.
+    /// A merged run keeps the first anchor; its terms stay in its text and leave the path,
+    /// which no longer names one item.
     private func merged(_ runs: [Run], units: [TextUnit]) -> [Run] {
         var out: [Run] = []
         for var run in runs where !run.units.isEmpty {

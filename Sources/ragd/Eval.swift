@@ -276,7 +276,7 @@ struct Eval: AsyncParsableCommand {
             return
         }
         print("\(items.count) questions from \(files.joined(separator: ", "))\n")
-        print("method   hit@1  hit@3  hit@5    MRR  doc@\(Retriever(store: app.store, embedder: app.embedder).limit)  retr p50/p95 ms")
+        print("method   hit@1  hit@3  hit@5    MRR  doc@\(retriever.limit)  retr p50/p95 ms")
         for name in ["bm25", "vector", "hybrid"] {
             guard let r = results[name] else { continue }
             print(name.padding(toLength: 7, withPad: " ", startingAt: 0), f(r.hit_at_1), f(r.hit_at_3), f(r.hit_at_5),
