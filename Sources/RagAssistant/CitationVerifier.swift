@@ -92,7 +92,7 @@ public struct CitationVerifier: Sendable {
         async throws -> Verification
     {
         let qVector: [Float]
-        if let questionVector { qVector = questionVector } else { qVector = try await embedder.embed(question.isEmpty ? answer : question) }
+        if let questionVector { qVector = questionVector } else { qVector = try await embedder.embed(question.isEmpty ? answer : question, as: .query) }
         let index = try await SentenceIndex.build(
             question: question, questionVector: qVector, sources: sources, embedder: embedder)
         var claims: [Verification.Claim] = []

@@ -26,7 +26,7 @@ public struct Retriever: Sendable {
     public func retrieve(_ question: String, method: SearchMethod = .hybrid, access: AccessFilter) async throws
         -> (vector: [Float], hits: [SearchHit])
     {
-        let vector = try await embedder.embed(question)
+        let vector = try await embedder.embed(question, as: .query)
         var request = SearchRequest(
             text: question, vector: vector, method: method, limit: max(limit * 3, ranker?.depth ?? 0),
             candidates: candidates, access: access)

@@ -11,9 +11,10 @@ public protocol EmbeddingModel: Sendable {
     /// A stable name for the model, recorded with stored vectors and in the audit log.
     var identifier: String { get }
 
-    /// Embeds every text, in order. Texts longer than `maxTokens` are truncated and counted.
+    /// Embeds every text, in order, for `purpose` (a model trained with task prefixes gets the
+    /// one for it). Texts longer than `maxTokens` are truncated and counted.
     /// - Throws: `InferenceError` when the model fails; no partial result is returned.
-    func embed(_ texts: [String]) async throws -> EmbeddingBatch
+    func embed(_ texts: [String], as purpose: EmbeddingPurpose) async throws -> EmbeddingBatch
 
     /// How many tokens the model would read for `text`, special tokens included, before
     /// truncation.
@@ -41,9 +42,49 @@ public struct EmbeddingBatch: Sendable {
 }
 
 extension EmbeddingModel {
+    /// Embeds passages (what is stored and what answers are compared with).
+    public func embed(_ texts: [String]) async throws -> EmbeddingBatch {
+        try await embed(texts, as: .document)
+    }
+
     /// Embeds one text.
-    public func embed(_ text: String) async throws -> [Float] {
-        try await embed([text]).vectors[0]
+    public func embed(_ text: String, as purpose: EmbeddingPurpose = .document) async throws -> [Float] {
+        try await embed([text], as: purpose).vectors[0]
+    }
+}
+
+/// What a text is embedded for. A question is embedded as a `.query` and searched against
+/// `.document` vectors; texts compared with each other (an answer's sentence with a source's)
+/// are all `.document`s.
+public enum EmbeddingPurpose: Sendable {
+    case query, document
+}
+
+/// The task prefixes a model was trained with: nomic-embed-text reads "search_query: " before a
+/// question and "search_document: " before a passage and retrieves worse without them; models
+/// such as MiniLM have none.
+public struct EmbeddingPrefixes: Sendable, Equatable {
+    public var query: String
+    public var document: String
+
+    public init(query: String, document: String) {
+        self.query = query
+        self.document = document
+    }
+
+    public static let none = EmbeddingPrefixes(query: "", document: "")
+    /// nomic-embed-text v1 and v1.5 (its model card's retrieval prefixes).
+    public static let nomic = EmbeddingPrefixes(query: "search_query: ", document: "search_document: ")
+
+    /// The prefixes a model needs, by its GGUF architecture (`general.architecture`).
+    public static func forArchitecture(_ architecture: String) -> EmbeddingPrefixes {
+        architecture == "nomic-bert" ? .nomic : .none
+    }
+
+    /// `text` as the model should read it for `purpose`.
+    public func apply(_ text: String, for purpose: EmbeddingPurpose) -> String {
+        let prefix = purpose == .query ? query : document
+        return prefix.isEmpty ? text : prefix + text
     }
 }
 

@@ -18,9 +18,18 @@ public struct LlamaEmbeddingConfiguration: Sendable {
     public var batchTokenBudget: Int
     /// Most texts packed into one call.
     public var maxSequencesPerBatch: Int
+    /// The most tokens of one text the model reads (the chunker sizes chunks to it); nil: the
+    /// model's trained context, at most 512. A long-context model (nomic-embed-text: 2,048)
+    /// would otherwise let the chunker make chunks whose attention costs the square of their length.
+    public var maxTokens: Int?
+    /// Task prefixes; nil: those the model's architecture calls for (`EmbeddingPrefixes.forArchitecture`).
+    public var prefixes: EmbeddingPrefixes?
 
     public init(modelPath: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                batchTokenBudget: Int = 256, maxSequencesPerBatch: Int = 64) {
+                batchTokenBudget: Int = 256, maxSequencesPerBatch: Int = 64, maxTokens: Int? = nil,
+                prefixes: EmbeddingPrefixes? = nil) {
+        self.maxTokens = maxTokens
+        self.prefixes = prefixes
         self.modelPath = modelPath
         self.threads = threads
         self.batchTokenBudget = batchTokenBudget
@@ -31,12 +40,15 @@ public struct LlamaEmbeddingConfiguration: Sendable {
 /// An embedding model run in-process by llama.cpp (BERT-style encoders such as all-MiniLM-L6-v2).
 ///
 /// Pooling is the model's own (mean pooling for MiniLM, from the GGUF); vectors are
-/// L2-normalised. The llama context lives on this actor's dedicated thread.
+/// L2-normalised. A model trained with task prefixes (nomic-embed-text) gets them before each
+/// text, and `maxTokens` leaves room for them. The llama context lives on this actor's
+/// dedicated thread.
 public actor LlamaEmbeddingModel: EmbeddingModel {
     public nonisolated let dimensions: Int
     public nonisolated let maxTokens: Int
     public nonisolated let identifier: String
     public nonisolated let tokenCounter: any TokenCounter
+    public nonisolated let prefixes: EmbeddingPrefixes
 
     private let executor: DedicatedThreadExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
@@ -47,13 +59,18 @@ public actor LlamaEmbeddingModel: EmbeddingModel {
     private let batchTokenBudget: Int
     private let maxSequences: Int
     private let separatorToken: llama_token?
+    /// Tokens of one text read, its prefix included (`maxTokens` plus the longest prefix).
+    private let readLimit: Int
 
     /// Loads the model and creates its context.
     /// - Throws: `InferenceError` when the file is missing or not a usable embedding model.
     public init(configuration: LlamaEmbeddingConfiguration) throws(InferenceError) {
         let model = try LlamaModelHandle(path: configuration.modelPath, role: "embedding")
-        let maxTokens = model.trainedContextLength
-        let budget = max(configuration.batchTokenBudget, maxTokens)
+        let readLimit = min(model.trainedContextLength, configuration.maxTokens ?? 512)
+        let prefixes = configuration.prefixes ?? .forArchitecture(model.architecture)
+        let prefixTokens = try max(model.tokenize(prefixes.query, addSpecial: false, parseSpecial: false).count,
+                                   model.tokenize(prefixes.document, addSpecial: false, parseSpecial: false).count)
+        let budget = max(configuration.batchTokenBudget, readLimit)
         var params = llama_context_default_params()
         params.n_ctx = UInt32(budget)
         params.n_batch = UInt32(budget)
@@ -79,7 +96,9 @@ public actor LlamaEmbeddingModel: EmbeddingModel {
         self.model = model
         self.contextHandle = LlamaContextHandle(context, model: model)
         self.dimensions = model.embeddingLength
-        self.maxTokens = maxTokens
+        self.maxTokens = readLimit - prefixTokens
+        self.readLimit = readLimit
+        self.prefixes = prefixes
         self.batchTokenBudget = budget
         self.maxSequences = Int(llama_n_seq_max(context))
         let sep = llama_vocab_sep(model.vocab)
@@ -105,12 +124,13 @@ public actor LlamaEmbeddingModel: EmbeddingModel {
     /// Embeds `texts`, packed into `llama_encode` calls by the token budget. Between calls the
     /// thread is given up, so a question's embedding queued meanwhile (at a higher priority:
     /// see `DedicatedThreadExecutor`) runs next instead of waiting for all of `texts`.
-    public func embed(_ texts: [String]) async throws -> EmbeddingBatch {
+    public func embed(_ texts: [String], as purpose: EmbeddingPurpose) async throws -> EmbeddingBatch {
         var sequences: [[llama_token]] = []
         sequences.reserveCapacity(texts.count)
         var truncatedCount = 0
         for text in texts {
-            let (tokens, wasTruncated) = truncated(try model.tokenize(text, addSpecial: true, parseSpecial: false))
+            let (tokens, wasTruncated) = truncated(
+                try model.tokenize(prefixes.apply(text, for: purpose), addSpecial: true, parseSpecial: false))
             sequences.append(tokens)
             if wasTruncated { truncatedCount += 1 }
         }
@@ -155,12 +175,12 @@ public actor LlamaEmbeddingModel: EmbeddingModel {
         return EmbeddingBatch(vectors: vectors, tokenCounts: sequences.map(\.count), truncatedCount: truncatedCount)
     }
 
-    /// Cuts a token sequence to `maxTokens`, keeping the closing [SEP] as the reference
-    /// tokenizer (Hugging Face, `truncation=True`) does.
+    /// Cuts a token sequence (prefix included) to the read limit, keeping the closing [SEP] as
+    /// the reference tokenizer (Hugging Face, `truncation=True`) does.
     private func truncated(_ tokens: [llama_token]) -> (tokens: [llama_token], truncated: Bool) {
-        guard tokens.count > maxTokens else { return (tokens, false) }
-        var cut = Array(tokens.prefix(maxTokens))
-        if let sep = separatorToken, tokens.last == sep { cut[maxTokens - 1] = sep }
+        guard tokens.count > readLimit else { return (tokens, false) }
+        var cut = Array(tokens.prefix(readLimit))
+        if let sep = separatorToken, tokens.last == sep { cut[readLimit - 1] = sep }
         return (cut, true)
     }
 

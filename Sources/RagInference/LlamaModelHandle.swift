@@ -41,6 +41,12 @@ final class LlamaModelHandle: @unchecked Sendable {
     var trainedContextLength: Int { Int(llama_model_n_ctx_train(pointer)) }
     var embeddingLength: Int { Int(llama_model_n_embd(pointer)) }
     var hasEncoder: Bool { llama_model_has_encoder(pointer) }
+    /// The GGUF's `general.architecture` ("bert", "nomic-bert", "qwen2", …).
+    var architecture: String {
+        var buffer = [CChar](repeating: 0, count: 64)
+        guard llama_model_meta_val_str(pointer, "general.architecture", &buffer, buffer.count) >= 0 else { return "" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
 
     /// A human-readable description such as "bert 22M F16".
     var descriptionText: String {

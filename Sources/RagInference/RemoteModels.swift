@@ -118,13 +118,18 @@ public struct RemoteEmbeddingModel: EmbeddingModel {
     public let dimensions: Int
     public let maxTokens: Int
     public let tokenCounter: any TokenCounter = EstimatingTokenCounter()
+    /// Task prefixes the server's model expects (none unless configured).
+    public let prefixes: EmbeddingPrefixes
     private let client: OpenAICompatibleClient
 
     /// - Parameters:
     ///   - dimensions: the vector length the server's model produces (checked on every reply).
     ///   - maxTokens: the server model's input limit, used by the chunker.
-    public init(endpoint: RemoteEndpoint, dimensions: Int, maxTokens: Int = 256, httpClient: HTTPClient = .shared) {
+    ///   - prefixes: task prefixes to put before queries and passages (e.g. `.nomic`).
+    public init(endpoint: RemoteEndpoint, dimensions: Int, maxTokens: Int = 256, prefixes: EmbeddingPrefixes = .none,
+                httpClient: HTTPClient = .shared) {
         self.client = OpenAICompatibleClient(endpoint: endpoint, httpClient: httpClient)
+        self.prefixes = prefixes
         self.identifier = endpoint.model
         self.dimensions = dimensions
         self.maxTokens = maxTokens
@@ -133,7 +138,8 @@ public struct RemoteEmbeddingModel: EmbeddingModel {
     /// An estimate (a token per four bytes, plus two special tokens).
     public func tokenCount(_ text: String) async throws -> Int { (text.utf8.count + 3) / 4 + 2 }
 
-    public func embed(_ texts: [String]) async throws -> EmbeddingBatch {
+    public func embed(_ texts: [String], as purpose: EmbeddingPurpose) async throws -> EmbeddingBatch {
+        let texts = texts.map { prefixes.apply($0, for: purpose) }
         guard !texts.isEmpty else { return EmbeddingBatch(vectors: [], tokenCounts: [], truncatedCount: 0) }
         struct Request: Encodable { var model: String; var input: [String] }
         struct Response: Decodable {

@@ -58,6 +58,8 @@ public struct IngestPipeline: Sendable {
         var outcome: Outcome
         var extractSeconds = 0.0
         var chunkSeconds = 0.0
+        /// Blocks and table rows removed as the source's boilerplate.
+        var boilerplateRemoved = 0
     }
 
     /// Ingests every document below `paths` (files or folders); documents of these sources
@@ -132,11 +134,14 @@ public struct IngestPipeline: Sendable {
         // Without read-ahead the producer waits until the consumer has stored each file.
         let stored = AsyncChannel<Void>()
         let prepareAhead = self.prepareAhead
+        let profiles = SourceProfiles(
+            store: store, extractor: extractor, logger: logger, relearn: force,
+            files: Dictionary(sources.map { ($0.0.id!, $0.1.sorted()) }, uniquingKeysWith: { a, _ in a }))
         let producer = Task {
             var acknowledgements = stored.makeAsyncIterator()
             for (path, sourceId) in work {
                 if Task.isCancelled { break }
-                await channel.send(await prepare(path: path, sourceId: sourceId))
+                await channel.send(await prepare(path: path, sourceId: sourceId, profiles: profiles))
                 if !prepareAhead, await acknowledgements.next() == nil { break }
             }
             channel.finish()
@@ -150,6 +155,7 @@ public struct IngestPipeline: Sendable {
         for await prepared in channel {
             summary.extractSeconds += prepared.extractSeconds
             summary.chunkSeconds += prepared.chunkSeconds
+            summary.boilerplateBlocks += prepared.boilerplateRemoved
             let outcome = await finish(prepared, summary: &summary)
             if !prepareAhead { await stored.send(()) }
             done += 1
@@ -177,7 +183,7 @@ public struct IngestPipeline: Sendable {
     /// Hashes, extracts and chunks one file. Hashing and chunking run off the cooperative
     /// pool; extraction is the extractor's async call, which for `IsolatedExtractor` kills
     /// the child when the ingest task is cancelled.
-    func prepare(path: String, sourceId: Int64) async -> Prepared {
+    func prepare(path: String, sourceId: Int64, profiles: SourceProfiles) async -> Prepared {
         let check = await offPool { precheck(path: path, sourceId: sourceId) }
         let hash: (hex: String, size: Int64)
         let isNew: Bool
@@ -185,6 +191,7 @@ public struct IngestPipeline: Sendable {
         case .done(let prepared): return prepared
         case .extract(let h, let n): (hash, isNew) = (h, n)
         }
+        let boilerplate = await profiles.entry(for: sourceId)
         let clock = ContinuousClock()
         let t0 = clock.now
         let document: ExtractedDocument
@@ -200,7 +207,7 @@ public struct IngestPipeline: Sendable {
         }
         let t1 = clock.now
         return await offPool { chunk(document, path: path, sourceId: sourceId, hash: hash, isNew: isNew,
-                                     extractSeconds: (t1 - t0).seconds) }
+                                     boilerplate: boilerplate, extractSeconds: (t1 - t0).seconds) }
     }
 
     private enum Precheck: Sendable {
@@ -232,12 +239,14 @@ public struct IngestPipeline: Sendable {
         return .extract(hash: hash, isNew: existing == nil)
     }
 
-    /// Chunks an extracted document.
-    private func chunk(_ document: ExtractedDocument, path: String, sourceId: Int64, hash: (hex: String, size: Int64),
-                       isNew: Bool, extractSeconds: Double) -> Prepared
+    /// Removes the source's boilerplate from an extracted document and chunks it.
+    private func chunk(_ extracted: ExtractedDocument, path: String, sourceId: Int64, hash: (hex: String, size: Int64),
+                       isNew: Bool, boilerplate: SourceProfiles.Entry, extractSeconds: Double) -> Prepared
     {
         let clock = ContinuousClock()
         let t1 = clock.now
+        let (document, removed) = boilerplate.profile.strip(
+            extracted, folder: BoilerplateLearner.folder(of: path, root: boilerplate.root))
         let title = document.title ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         let chunks = chunker.chunks(of: document, title: title)
         let t2 = clock.now
@@ -251,7 +260,7 @@ public struct IngestPipeline: Sendable {
                             extractSeconds: extractSeconds, chunkSeconds: (t2 - t1).seconds)
         }
         return Prepared(path: path, sourceId: sourceId, outcome: .chunks(update, chunks, isNew: isNew),
-                        extractSeconds: extractSeconds, chunkSeconds: (t2 - t1).seconds)
+                        extractSeconds: extractSeconds, chunkSeconds: (t2 - t1).seconds, boilerplateRemoved: removed)
     }
 
     /// Runs blocking work (hashing, SQLite reads, chunking) on a dispatch thread.

@@ -23,6 +23,9 @@ public struct IngestSummary: Sendable, Encodable, Equatable {
 
     public var pages = 0
     public var chunks = 0
+    /// Blocks and table rows removed before chunking because they repeat across the source's
+    /// documents (navigation, footers: see `BoilerplateProfile`).
+    public var boilerplateBlocks = 0
     /// Chunks whose text the embedding model had to cut (should stay 0: the chunker sizes them).
     public var truncatedChunks = 0
     /// The run stopped early (cancelled or shutting down): files not reached are untouched,
@@ -44,6 +47,7 @@ public struct IngestSummary: Sendable, Encodable, Equatable {
     enum CodingKeys: String, CodingKey {
         case new, unchanged, updated, removed, failed, skipped, pages, chunks, seconds, files, stopped
         case truncatedChunks = "truncated_chunks"
+        case boilerplateBlocks = "boilerplate_blocks"
         case extractSeconds = "extract_seconds"
         case chunkSeconds = "chunk_seconds"
         case embedSeconds = "embed_seconds"
@@ -62,6 +66,7 @@ public struct IngestSummary: Sendable, Encodable, Equatable {
         try c.encode(pages, forKey: .pages)
         try c.encode(chunks, forKey: .chunks)
         try c.encode(truncatedChunks, forKey: .truncatedChunks)
+        try c.encode(boilerplateBlocks, forKey: .boilerplateBlocks)
         try c.encode(seconds, forKey: .seconds)
         try c.encode(extractSeconds, forKey: .extractSeconds)
         try c.encode(chunkSeconds, forKey: .chunkSeconds)

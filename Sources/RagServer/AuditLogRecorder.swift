@@ -25,7 +25,7 @@ public struct AuditLogRecorder: Sendable {
     }
 
     public func recordQuestion(_ answer: Answer, identity: Identity, clientAddress: String?, channel: AskChannel) async throws {
-        let vector = try await embedder.embed(answer.question)
+        let vector = try await embedder.embed(answer.question, as: .query)
         let hidden = try store.hiddenCandidateCount(SearchRequest(
             text: answer.question, vector: vector, method: .hybrid, limit: answer.sources.count, candidates: 50,
             access: identity.access))

@@ -86,3 +86,45 @@ extension RagStore {
         }
     }
 }
+
+/// A source's stored boilerplate profile (see RagChunking's `BoilerplateProfile`).
+public struct StoredBoilerplateProfile: Sendable, Equatable {
+    /// The profile as JSON.
+    public var profile: String
+    public var documentsSampled: Int
+    /// Files the source had when the profile was learned.
+    public var filesSeen: Int
+    public var learnedAt: Date
+
+    public init(profile: String, documentsSampled: Int, filesSeen: Int, learnedAt: Date) {
+        self.profile = profile
+        self.documentsSampled = documentsSampled
+        self.filesSeen = filesSeen
+        self.learnedAt = learnedAt
+    }
+}
+
+extension RagStore {
+    public func boilerplateProfile(sourceId: Int64) throws -> StoredBoilerplateProfile? {
+        try writer.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT profile, documents_sampled, files_seen, learned_at FROM source_boilerplate WHERE source_id = ?
+                """, arguments: [sourceId]).map {
+                StoredBoilerplateProfile(profile: $0[0], documentsSampled: $0[1], filesSeen: $0[2], learnedAt: $0[3])
+            }
+        }
+    }
+
+    /// Stores (or replaces) a source's boilerplate profile.
+    public func saveBoilerplateProfile(sourceId: Int64, _ stored: StoredBoilerplateProfile) throws {
+        try writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO source_boilerplate(source_id, profile, documents_sampled, files_seen, learned_at)
+                VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(source_id) DO UPDATE SET profile = excluded.profile,
+                    documents_sampled = excluded.documents_sampled, files_seen = excluded.files_seen,
+                    learned_at = excluded.learned_at
+                """, arguments: [sourceId, stored.profile, stored.documentsSampled, stored.filesSeen, stored.learnedAt])
+        }
+    }
+}

@@ -214,6 +214,22 @@ enum Schema {
                     SELECT chunk_id, document_id, vec_quantize_binary(embedding), embedding FROM chunk_vec;
                 """)
         }
+        migrator.registerMigration("v4: boilerplate profiles learned per source") { db in
+            try db.execute(sql: """
+                -- The blocks that repeat across a source's documents (navigation, footers),
+                -- learned from a sample of them at ingest and removed before chunking. The
+                -- profile is JSON of RagChunking's BoilerplateProfile; files_seen is how many
+                -- files the source had when it was learned (it is learned again when the
+                -- source has grown to twice that).
+                CREATE TABLE source_boilerplate (
+                    source_id INTEGER PRIMARY KEY REFERENCES source(id) ON DELETE CASCADE,
+                    profile TEXT NOT NULL CHECK (json_valid(profile)),
+                    documents_sampled INTEGER NOT NULL,
+                    files_seen INTEGER NOT NULL,
+                    learned_at TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

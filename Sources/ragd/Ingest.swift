@@ -87,6 +87,9 @@ enum SummaryText {
             "\(s.pages) pages, \(s.chunks) chunks in " + String(format: "%.1f s", s.seconds)
                 + (s.seconds > 0 && s.chunks > 0 ? String(format: " (%.1f chunks/s)", Double(s.chunks) / s.seconds) : ""),
         ]
+        if s.boilerplateBlocks > 0 {
+            lines.append("\(s.boilerplateBlocks) repeated blocks (navigation, footers) left out of the chunks")
+        }
         if s.truncatedChunks > 0 { lines.append("warning: \(s.truncatedChunks) chunks were cut by the embedding model") }
         for f in s.skipped { lines.append("skipped \(f.path): \(f.reason)") }
         for f in s.failed { lines.append("failed  \(f.path): \(f.reason)") }

@@ -23,11 +23,15 @@ struct RagdConfiguration: Codable, Equatable {
         var chatContext: Int
         /// Token budget of one embedding call (see LlamaEmbeddingConfiguration.batchTokenBudget).
         var embeddingBatchTokens: Int
+        /// Most tokens of one text the embedding model reads, and so the chunks' size limit
+        /// (nil: the model's own, at most 512; see LlamaEmbeddingConfiguration.maxTokens).
+        var embeddingMaxTokens: Int? = nil
 
         enum CodingKeys: String, CodingKey {
             case chat, embedding, threads
             case chatContext = "chat_context"
             case embeddingBatchTokens = "embedding_batch_tokens"
+            case embeddingMaxTokens = "embedding_max_tokens"
         }
     }
 
@@ -243,6 +247,7 @@ struct RagdConfiguration: Codable, Equatable {
             if let v = try int(m["threads"], "models.threads") { models.threads = v }
             if let v = try int(m["chat_context"], "models.chat_context") { models.chatContext = v }
             if let v = try int(m["embedding_batch_tokens"], "models.embedding_batch_tokens") { models.embeddingBatchTokens = v }
+            if let v = try int(m["embedding_max_tokens"], "models.embedding_max_tokens") { models.embeddingMaxTokens = v }
         }
         if let m = root["search"]?.mapping {
             if let v = try int(m["rescore_candidates"], "search.rescore_candidates") { search.rescoreCandidates = v }
@@ -429,7 +434,8 @@ struct RagdConfiguration: Codable, Equatable {
 
     var embeddingConfiguration: LlamaEmbeddingConfiguration {
         LlamaEmbeddingConfiguration(
-            modelPath: models.embedding, threads: models.threads, batchTokenBudget: models.embeddingBatchTokens)
+            modelPath: models.embedding, threads: models.threads, batchTokenBudget: models.embeddingBatchTokens,
+            maxTokens: models.embeddingMaxTokens)
     }
 }
 

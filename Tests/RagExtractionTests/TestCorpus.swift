@@ -15,6 +15,7 @@ enum TestCorpus {
     static let root = cache.appendingPathComponent("corpus")
     static let sqliteDocs = root.appendingPathComponent("sqlite3-doc/usr/share/doc/sqlite3")
     static let debianFAQ = root.appendingPathComponent("debian-faq/usr/share/doc/debian/FAQ/debian-faq.en.pdf")
+    static let debianReference = root.appendingPathComponent("debian-reference/usr/share/debian-reference")
     static let rManuals = root.appendingPathComponent("r-doc-pdf/usr/share/doc/r-doc-pdf/manual")
     static let pypdf = root.appendingPathComponent("pdf-oddities/pypdf/resources")
     static let pikepdf = root.appendingPathComponent("pdf-oddities/pikepdf/tests/resources")

@@ -70,3 +70,22 @@ import Testing
         }
     }
 }
+
+@Suite("Embedding task prefixes")
+struct EmbeddingPrefixTests {
+    @Test("nomic-bert reads search_query/search_document prefixes; other architectures none")
+    func prefixesByArchitecture() {
+        let nomic = EmbeddingPrefixes.forArchitecture("nomic-bert")
+        #expect(nomic.apply("What is WAL?", for: .query) == "search_query: What is WAL?")
+        #expect(nomic.apply("WAL is a journal mode.", for: .document) == "search_document: WAL is a journal mode.")
+        #expect(EmbeddingPrefixes.forArchitecture("bert").apply("x", for: .query) == "x")
+    }
+
+    @Test("MiniLM's architecture has no prefixes, so its vectors are unchanged by purpose")
+    func miniLMIgnoresPurpose() async throws {
+        let embedder = try TestModels.embedder.get()
+        let asQuery = try await embedder.embed("How large can a BLOB be?", as: .query)
+        let asDocument = try await embedder.embed("How large can a BLOB be?", as: .document)
+        #expect(asQuery == asDocument)
+    }
+}

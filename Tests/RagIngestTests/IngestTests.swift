@@ -153,6 +153,47 @@ import Testing
         try await store.writer.write { db in try db.execute(sql: "INSERT INTO chunk_fts(chunk_fts) VALUES ('integrity-check')") }
     }
 
+    /// Six SQLite C-API pages share a "see also" line at their end: the profile learned from
+    /// the source removes it from every chunk, is stored, and is learned again only on --force.
+    @Test func boilerplateIsLearnedFromTheSourceOnceAndLeftOutOfChunks() async throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let docs = folder.appendingPathComponent("docs")
+        try FileManager.default.createDirectory(at: docs, withIntermediateDirectories: true)
+        let c3ref = try Fixtures.document(Fixtures.sqliteDocs + "/c3ref")
+        for page in ["backup_finish.html", "bind_blob.html", "blob_open.html", "busy_timeout.html", "changes.html",
+                     "close.html"] {
+            try FileManager.default.copyItem(atPath: c3ref + "/" + page, toPath: docs.appendingPathComponent(page).path)
+        }
+        let store = try Fixtures.store(in: folder)
+        let seeAlso = "\"lists of Objects Constants and Functions\""
+        let first = try await Fixtures.pipeline(store).ingest(paths: [docs.path])
+        #expect(first.new == 6)
+        #expect(first.boilerplateBlocks >= 6)
+        #expect(try fullTextHits(store, seeAlso) == 0)
+        #expect(try fullTextHits(store, "sqlite3_backup_finish") > 0, "the pages' own text is there")
+        let source = try store.source(root: docs.path)
+        let learned = try #require(try store.boilerplateProfile(sourceId: source.id!))
+        #expect(learned.documentsSampled == 6 && learned.filesSeen == 6)
+        #expect(learned.profile.contains("see also lists of objects, constants, and functions."))
+
+        // Unchanged: nothing extracted, nothing learned. Changed: chunked with the stored profile.
+        _ = try await Fixtures.pipeline(store).ingest(paths: [docs.path])
+        let changed = docs.appendingPathComponent("close.html")
+        try (try String(contentsOf: changed, encoding: .utf8) + "<p>Closing twice is harmless here.</p>")
+            .write(to: changed, atomically: true, encoding: .utf8)
+        let update = try await Fixtures.pipeline(store).ingest(paths: [docs.path])
+        #expect(update.updated == 1 && update.boilerplateBlocks >= 1)
+        #expect(try fullTextHits(store, seeAlso) == 0)
+        #expect(try store.boilerplateProfile(sourceId: source.id!)?.learnedAt == learned.learnedAt)
+
+        var forced = try Fixtures.pipeline(store)
+        forced.force = true
+        _ = try await forced.ingest(paths: [docs.path])
+        #expect(try store.boilerplateProfile(sourceId: source.id!)?.learnedAt != learned.learnedAt)
+        #expect(try fullTextHits(store, seeAlso) == 0)
+    }
+
     func chunkIds(_ store: RagStore) throws -> [Int64] {
         try store.writer.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM chunk ORDER BY id") }
     }
