@@ -70,7 +70,9 @@ public actor LlamaEmbeddingModel: EmbeddingModel {
         let prefixes = configuration.prefixes ?? .forArchitecture(model.architecture)
         let prefixTokens = try max(model.tokenize(prefixes.query, addSpecial: false, parseSpecial: false).count,
                                    model.tokenize(prefixes.document, addSpecial: false, parseSpecial: false).count)
-        let budget = max(configuration.batchTokenBudget, readLimit)
+        // Whole multiples of 256 tokens: llama.cpp pads the context to them, and a batch of
+        // another size fails an assertion inside ggml (seen with nomic-bert at 260).
+        let budget = (max(configuration.batchTokenBudget, readLimit) + 255) / 256 * 256
         var params = llama_context_default_params()
         params.n_ctx = UInt32(budget)
         params.n_batch = UInt32(budget)
