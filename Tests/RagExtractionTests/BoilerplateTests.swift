@@ -4,12 +4,6 @@ import RagCore
 import Testing
 @testable import RagExtraction
 
-/// One token per word, two special tokens (as RagChunkingTests' counter).
-private struct WordCounter: TokenCounter {
-    let specialTokens = 2
-    func count(_ text: String) -> Int { text.split(whereSeparator: \.isWhitespace).count }
-}
-
 /// Boilerplate learned from a source itself, on two documentation generators: SQLite's own
 /// (766 pages, a footer and "see also" furniture per folder) and DocBook (Debian Reference,
 /// whose admonition tables carry a "Tip"/"Note" row on almost every page).

@@ -5,11 +5,6 @@ import Testing
 
 /// Reference pages describe settings and options as definition lists: the term and its
 /// description must stay one unit, and the term must reach the path the embedder and BM25 see.
-/// One token per word, two special tokens (as RagChunkingTests' counter).
-private struct WordCounter: TokenCounter {
-    let specialTokens = 2
-    func count(_ text: String) -> Int { text.split(whereSeparator: \.isWhitespace).count }
-}
 
 @Suite("Definition lists and tiny sections")
 struct DefinitionListTests {

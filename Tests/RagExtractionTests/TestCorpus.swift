@@ -125,3 +125,10 @@ enum TestText {
         return best
     }
 }
+
+/// One token per word, two special tokens (as RagChunkingTests' counter): chunk sizes a test
+/// can count by eye.
+struct WordCounter: TokenCounter {
+    let specialTokens = 2
+    func count(_ text: String) -> Int { text.split(whereSeparator: \.isWhitespace).count }
+}
