@@ -27,13 +27,20 @@ public struct Retriever: Sendable {
         -> (vector: [Float], hits: [SearchHit])
     {
         let vector = try await embedder.embed(question, as: .query)
+        return (vector, try retrieve(question, vector: vector, method: method, access: access))
+    }
+
+    /// The hits for a question whose embedding is already known, best first.
+    public func retrieve(_ question: String, vector: [Float], method: SearchMethod = .hybrid, access: AccessFilter)
+        throws -> [SearchHit]
+    {
         var request = SearchRequest(
             text: question, vector: vector, method: method, limit: max(limit * 3, ranker?.depth ?? 0),
             candidates: candidates, access: access)
         request.fusion = fusion
         var hits = Self.dropNearDuplicates(try store.search(request), threshold: duplicateThreshold)
         if let ranker { hits = ranker.rank(question, hits) }
-        return (vector, Array(hits.prefix(limit)))
+        return Array(hits.prefix(limit))
     }
 
     /// Removes hits whose text nearly repeats a better-ranked hit (copied pages, quoted passages).

@@ -139,7 +139,7 @@ struct Eval: AsyncParsableCommand {
             for (index, item) in items.enumerated() {
                 let clock = ContinuousClock()
                 let t0 = clock.now
-                let (_, hits) = try await retriever.retrieve(item.question, method: method, access: .unrestricted)
+                let (vector, hits) = try await retriever.retrieve(item.question, method: method, access: .unrestricted)
                 retrievalMs.append((clock.now - t0).milliseconds)
                 var rank: Int?
                 if item.answerable {
@@ -155,7 +155,8 @@ struct Eval: AsyncParsableCommand {
                     if rank == nil {
                         // Classify the miss: the gold passage further down the fused candidates,
                         // or only its document among the sources, or neither.
-                        let (_, pool) = try await wide.retrieve(item.question, method: method, access: .unrestricted)
+                        // The question's vector is reused: only the ranking is wider.
+                        let pool = try wide.retrieve(item.question, vector: vector, method: method, access: .unrestricted)
                         if let at = pool.firstIndex(where: isGoldPassage) {
                             r.misses[item.id] = "passage at rank \(at + 1)"
                         } else {
