@@ -189,6 +189,8 @@ let package = Package(
         .testTarget(name: "RagFuzzTests", dependencies: ["RagExtraction", "RagChunking", "RagCore"]),
         .testTarget(name: "RagExtractionTests", dependencies: ["RagExtraction", "RagCore", "RagChunking", "RagExtract"]),
         .testTarget(name: "RagAuditTests", dependencies: ["RagAudit"]),
+        // The daemon's configuration file, read as the executable reads it.
+        .testTarget(name: "ragdTests", dependencies: ["ragd"], linkerSettings: llamaRpath),
         .testTarget(
             name: "RagIngestTests",
             dependencies: ["RagIngest", "RagStore", "RagInference", "RagExtraction", "RagChunking", "RagCore", "RagTesting"],

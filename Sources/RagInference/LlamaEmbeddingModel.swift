@@ -70,6 +70,12 @@ public actor LlamaEmbeddingModel: EmbeddingModel {
         let prefixes = configuration.prefixes ?? .forArchitecture(model.architecture)
         let prefixTokens = try max(model.tokenize(prefixes.query, addSpecial: false, parseSpecial: false).count,
                                    model.tokenize(prefixes.document, addSpecial: false, parseSpecial: false).count)
+        guard readLimit - prefixTokens >= 16 else {
+            throw InferenceError(
+                .invalidConfiguration,
+                "An embedding limit of \(readLimit) tokens leaves no room for a chunk after the "
+                    + "\(prefixTokens)-token task prefix of \(configuration.modelPath): raise models.embedding_max_tokens.")
+        }
         // Whole multiples of 256 tokens: llama.cpp pads the context to them, and a batch of
         // another size fails an assertion inside ggml (seen with nomic-bert at 260).
         let budget = (max(configuration.batchTokenBudget, readLimit) + 255) / 256 * 256
@@ -118,9 +124,10 @@ public actor LlamaEmbeddingModel: EmbeddingModel {
         try model.tokenize(text, addSpecial: true, parseSpecial: false).count
     }
 
-    /// The token ids the model embeds for `text` (after truncation), for tests and debugging.
-    public func tokens(_ text: String) throws -> [Int32] {
-        truncated(try model.tokenize(text, addSpecial: true, parseSpecial: false)).tokens
+    /// The token ids the model embeds for `text` as `purpose` (its prefix included, after
+    /// truncation): what `embed(_:as:)` encodes, for tests and debugging.
+    public func tokens(_ text: String, as purpose: EmbeddingPurpose = .document) throws -> [Int32] {
+        truncated(try model.tokenize(prefixes.apply(text, for: purpose), addSpecial: true, parseSpecial: false)).tokens
     }
 
     /// Embeds `texts`, packed into `llama_encode` calls by the token budget. Between calls the

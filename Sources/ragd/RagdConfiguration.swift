@@ -184,8 +184,8 @@ struct RagdConfiguration: Codable, Equatable {
         let launch = defaultLaunch(cache: cache)
         let launchable = FileManager.default.isExecutableFile(atPath: launch.server)
             && FileManager.default.fileExists(atPath: launch.model)
-        var configuration = RagdConfiguration(
-            database: environment["RAGD_DB"] ?? "data/ragd.sqlite",
+        return RagdConfiguration(
+            database: "data/ragd.sqlite",
             vectorExtension: cache + "/lib/vec0.so",
             models: Models(
                 chat: cache + "/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
@@ -197,213 +197,162 @@ struct RagdConfiguration: Codable, Equatable {
             routing: RoutingPolicy(),
             auditDatabase: nil,
             auditRetentionDays: 365)
-        if let host = environment["RAGD_HOST"] { configuration.server.host = host }
-        if let port = environment["RAGD_PORT"].flatMap(Int.init) { configuration.server.port = port }
-        return configuration
     }
 
-    /// Reads `file` over the defaults; a missing key keeps its default.
-    /// - Throws: `ConfigurationError` naming the file and the problem.
+    /// The defaults, then `file` (a missing key keeps its default), then the environment
+    /// (`RAGD_DB`, `RAGD_HOST`, `RAGD_PORT`); the command line's flags come last (GlobalOptions).
+    /// - Throws: `ConfigurationError` naming the file, the key and what it must be.
     static func load(file: String?, environment: [String: String]) throws -> RagdConfiguration {
         var configuration = defaults(environment: environment)
-        guard let file else { return configuration }
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-            throw ConfigurationError("Cannot read the configuration file \(file).")
+        if let file {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ConfigurationError("Cannot read the configuration file \(file).")
+            }
+            let node: Node?
+            do { node = try Yams.compose(yaml: text) } catch {
+                throw ConfigurationError("\(file) is not valid YAML: \(error)")
+            }
+            if let node {
+                guard let mapping = node.mapping else {
+                    throw ConfigurationError("\(file): the file must be a mapping of keys (see deploy/ragd.example.yaml).")
+                }
+                try configuration.merge(
+                    YAMLSection(mapping, file: file, path: ""), cache: cacheDirectory(environment: environment))
+            }
         }
-        let node: Node?
-        do { node = try Yams.compose(yaml: text) } catch {
-            throw ConfigurationError("\(file) is not valid YAML: \(error)")
-        }
-        guard let mapping = node?.mapping else { return configuration }
-        try configuration.merge(mapping, file: file, cache: cacheDirectory(environment: environment))
+        try configuration.applyEnvironment(environment)
         return configuration
     }
 
-    private mutating func merge(_ root: Node.Mapping, file: String, cache: String) throws {
-        func string(_ node: Node?, _ key: String) throws -> String? {
-            guard let node else { return nil }
-            guard let s = node.string else { throw ConfigurationError("\(file): \(key) must be a string.") }
-            return s
+    /// `RAGD_DB`, `RAGD_HOST` and `RAGD_PORT` override the file.
+    private mutating func applyEnvironment(_ environment: [String: String]) throws {
+        if let v = environment["RAGD_DB"], !v.isEmpty { database = v }
+        if let v = environment["RAGD_HOST"], !v.isEmpty { server.host = v }
+        if let v = environment["RAGD_PORT"], !v.isEmpty {
+            guard let port = Int(v), (1...65535).contains(port) else {
+                throw ConfigurationError("RAGD_PORT must be a port number from 1 to 65535 (it is '\(v)').")
+            }
+            server.port = port
         }
-        func int(_ node: Node?, _ key: String) throws -> Int? {
-            guard let node else { return nil }
-            guard let i = node.int, i > 0 else { throw ConfigurationError("\(file): \(key) must be a positive integer.") }
-            return i
-        }
-        let known = Set([
+    }
+
+    private mutating func merge(_ root: YAMLSection, cache: String) throws {
+        try root.rejectUnknown([
             "database", "vector_extension", "models", "large_model", "routing", "server", "audit_database",
             "audit_retention_days", "ingest", "search",
         ])
-        for key in root.keys.compactMap(\.string) where !known.contains(key) {
-            throw ConfigurationError("\(file): unknown key '\(key)' (known: \(known.sorted().joined(separator: ", "))).")
+        if let v = try root.string("database") { database = v }
+        if let v = try root.string("vector_extension") { vectorExtension = v }
+        if let v = try root.string("audit_database") { auditDatabase = v }
+        if let v = try root.int("audit_retention_days") { auditRetentionDays = v }
+        if let m = try root.section("models") { try mergeModels(m) }
+        if let m = try root.section("search") {
+            try m.rejectUnknown(["rescore_candidates", "full_text_posting_budget"])
+            if let v = try m.int("rescore_candidates") { search.rescoreCandidates = v }
+            if let v = try m.int("full_text_posting_budget") { search.fullTextPostingBudget = v }
         }
-        if let v = try string(root["database"], "database") { database = v }
-        if let v = try string(root["vector_extension"], "vector_extension") { vectorExtension = v }
-        if let v = try string(root["audit_database"], "audit_database") { auditDatabase = v }
-        if let v = try int(root["audit_retention_days"], "audit_retention_days") { auditRetentionDays = v }
-        if let m = root["models"]?.mapping {
-            if let v = try string(m["chat"], "models.chat") { models.chat = v }
-            if let v = try string(m["embedding"], "models.embedding") { models.embedding = v }
-            if let v = try int(m["threads"], "models.threads") { models.threads = v }
-            if let v = try int(m["chat_context"], "models.chat_context") { models.chatContext = v }
-            if let v = try int(m["embedding_batch_tokens"], "models.embedding_batch_tokens") { models.embeddingBatchTokens = v }
-            if let v = try int(m["embedding_max_tokens"], "models.embedding_max_tokens") { models.embeddingMaxTokens = v }
-        }
-        if let m = root["search"]?.mapping {
-            if let v = try int(m["rescore_candidates"], "search.rescore_candidates") { search.rescoreCandidates = v }
-            if let v = try int(m["full_text_posting_budget"], "search.full_text_posting_budget") {
-                search.fullTextPostingBudget = v
-            }
-        }
-        if let node = root["large_model"] {
+        if let node = root.mapping["large_model"] {
             if node.bool == false {
                 largeModel = nil  // `large_model: false` (or off, no): the small model answers everything
             } else if let m = node.mapping {
-                largeModel = try Self.largeModel(m, file: file, cache: cache)
+                largeModel = try Self.largeModel(YAMLSection(m, file: root.file, path: "large_model"), cache: cache)
             } else {
-                throw ConfigurationError("\(file): large_model must be a mapping (url and model, or launch:) or false.")
+                throw root.error("large_model", "a mapping (url and model, or launch:) or false")
             }
         }
-        if let m = root["server"]?.mapping { try mergeServer(m, file: file) }
-        if let m = root["ingest"]?.mapping { try mergeIngest(m, file: file) }
-        if let m = root["routing"]?.mapping {
-            func double(_ key: String) throws -> Double? {
-                guard let node = m[key] else { return nil }
-                guard let d = node.float, (0...1).contains(d) else {
-                    throw ConfigurationError("\(file): routing.\(key) must be a number from 0 to 1.")
-                }
-                return d
-            }
-            func bool(_ key: String) throws -> Bool? {
-                guard let node = m[key] else { return nil }
-                guard let b = node.bool else { throw ConfigurationError("\(file): routing.\(key) must be true or false.") }
-                return b
-            }
-            if let v = try double("not_found_below") { routing.notFoundBelow = v }
-            if let v = try double("escalate_below") { routing.escalateBelow = v }
-            if let v = try bool("escalate_complex_questions") { routing.escalateComplexQuestions = v }
-            if let v = try bool("escalate_on_failed_verification") { routing.escalateOnFailedVerification = v }
+        if let m = try root.section("server") { try mergeServer(m) }
+        if let m = try root.section("ingest") { try mergeIngest(m) }
+        if let m = try root.section("routing") {
+            try m.rejectUnknown([
+                "not_found_below", "escalate_below", "escalate_complex_questions", "escalate_on_failed_verification",
+            ])
+            if let v = try m.fraction("not_found_below") { routing.notFoundBelow = v }
+            if let v = try m.fraction("escalate_below") { routing.escalateBelow = v }
+            if let v = try m.bool("escalate_complex_questions") { routing.escalateComplexQuestions = v }
+            if let v = try m.bool("escalate_on_failed_verification") { routing.escalateOnFailedVerification = v }
         }
     }
 
+    private mutating func mergeModels(_ m: YAMLSection) throws {
+        try m.rejectUnknown([
+            "chat", "embedding", "threads", "chat_context", "embedding_batch_tokens", "embedding_max_tokens",
+        ])
+        if let v = try m.string("chat") { models.chat = v }
+        if let v = try m.string("embedding") { models.embedding = v }
+        if let v = try m.int("threads") { models.threads = v }
+        if let v = try m.int("chat_context", range: 512...Int.max) { models.chatContext = v }
+        if let v = try m.int("embedding_batch_tokens") { models.embeddingBatchTokens = v }
+        // Room for a chunk after the embedding prefix ("search_document: " is a few tokens).
+        if let v = try m.int("embedding_max_tokens", range: Self.embeddingMaxTokensRange) { models.embeddingMaxTokens = v }
+    }
+
+    /// What `models.embedding_max_tokens` may be: at least a short chunk after the prefix, at most a long context.
+    static let embeddingMaxTokensRange = 64...8192
+
     /// `large_model:` as a mapping: a server at `url`, or one ragd launches (`launch:`).
-    private static func largeModel(_ m: Node.Mapping, file: String, cache: String) throws -> LargeModel {
-        func string(_ node: Node?, _ key: String) throws -> String? {
-            guard let node else { return nil }
-            guard let s = node.string, !s.isEmpty else { throw ConfigurationError("\(file): \(key) must be a string.") }
-            return s
-        }
-        func int(_ node: Node?, _ key: String, range: ClosedRange<Int> = 1...Int.max) throws -> Int? {
-            guard let node else { return nil }
-            guard let i = node.int, range.contains(i) else {
-                let bounds = range.upperBound == .max ? "a positive integer" : "an integer from \(range.lowerBound) to \(range.upperBound)"
-                throw ConfigurationError("\(file): \(key) must be \(bounds).")
-            }
-            return i
-        }
-        func rejectUnknown(_ m: Node.Mapping, _ prefix: String, known: Set<String>) throws {
-            for key in m.keys.compactMap(\.string) where !known.contains(key) {
-                throw ConfigurationError("\(file): unknown key '\(prefix).\(key)' (known: \(known.sorted().joined(separator: ", "))).")
-            }
-        }
-        try rejectUnknown(m, "large_model", known: ["url", "model", "api_key_env", "context", "allow_public_endpoint", "launch"])
+    private static func largeModel(_ m: YAMLSection, cache: String) throws -> LargeModel {
+        try m.rejectUnknown(["url", "model", "api_key_env", "context", "allow_public_endpoint", "launch"])
         var launch: LargeModel.Launch?
-        if let node = m["launch"] {
-            guard let l = node.mapping else {
-                throw ConfigurationError("\(file): large_model.launch must be a mapping (server, model, port, context, threads).")
-            }
-            try rejectUnknown(l, "large_model.launch", known: ["server", "model", "port", "context", "threads"])
+        if let l = try m.section("launch") {
+            try l.rejectUnknown(["server", "model", "port", "context", "threads"])
             var value = defaultLaunch(cache: cache)
-            if let v = try string(l["server"], "large_model.launch.server") { value.server = v }
-            if let v = try string(l["model"], "large_model.launch.model") { value.model = v }
-            if let v = try int(l["port"], "large_model.launch.port", range: 1...65535) { value.port = v }
-            if let v = try int(l["context"], "large_model.launch.context") { value.context = v }
-            if let v = try int(l["threads"], "large_model.launch.threads") { value.threads = v }
+            if let v = try l.string("server") { value.server = v }
+            if let v = try l.string("model") { value.model = v }
+            if let v = try l.int("port", range: 1...65535) { value.port = v }
+            if let v = try l.int("context") { value.context = v }
+            if let v = try l.int("threads") { value.threads = v }
             launch = value
         }
         var model = launch.map { LargeModel(launching: $0) }
             ?? LargeModel(url: "", model: "", context: 8192)
-        if let v = try string(m["url"], "large_model.url") { model.url = v }
-        if let v = try string(m["model"], "large_model.model") { model.model = v }
+        if let v = try m.string("url") { model.url = v }
+        if let v = try m.string("model") { model.model = v }
         guard !model.url.isEmpty, !model.model.isEmpty else {
-            throw ConfigurationError("\(file): large_model needs url and model, or launch: to have ragd start llama-server.")
+            throw ConfigurationError("\(m.file): large_model needs url and model, or launch: to have ragd start llama-server.")
         }
-        model.apiKeyEnvironment = try string(m["api_key_env"], "large_model.api_key_env")
-        if let v = try int(m["context"], "large_model.context") { model.context = v }
+        model.apiKeyEnvironment = try m.string("api_key_env")
+        if let v = try m.int("context") { model.context = v }
         if let launch, model.context > launch.context {
-            throw ConfigurationError("\(file): large_model.context (\(model.context)) is larger than the context "
+            throw ConfigurationError("\(m.file): large_model.context (\(model.context)) is larger than the context "
                 + "llama-server is launched with (large_model.launch.context: \(launch.context)).")
         }
-        if let node = m["allow_public_endpoint"] {
-            guard let b = node.bool else {
-                throw ConfigurationError("\(file): large_model.allow_public_endpoint must be true or false.")
-            }
-            model.allowPublicEndpoint = b
-        }
+        if let v = try m.bool("allow_public_endpoint") { model.allowPublicEndpoint = v }
         return model
     }
 
-    private mutating func mergeServer(_ m: Node.Mapping, file: String) throws {
-        func int(_ key: String) throws -> Int? {
-            guard let node = m[key] else { return nil }
-            guard let i = node.int, i > 0 else { throw ConfigurationError("\(file): server.\(key) must be a positive integer.") }
-            return i
-        }
-        func bool(_ key: String) throws -> Bool? {
-            guard let node = m[key] else { return nil }
-            guard let b = node.bool else { throw ConfigurationError("\(file): server.\(key) must be true or false.") }
-            return b
-        }
-        let known = Set(["host", "port", "secure_cookies", "session_hours", "bcrypt_cost", "max_concurrent_answers",
-                         "max_waiting_answers", "questions_per_minute", "trusted_header"])
-        for key in m.keys.compactMap(\.string) where !known.contains(key) {
-            throw ConfigurationError("\(file): unknown key 'server.\(key)' (known: \(known.sorted().joined(separator: ", "))).")
-        }
-        if let v = m["host"]?.string { server.host = v }
-        if let v = try int("port") { server.port = v }
-        if let v = try bool("secure_cookies") { server.secureCookies = v }
-        if let v = try int("session_hours") { server.sessionHours = Double(v) }
-        if let v = try int("bcrypt_cost") {
-            guard (10...16).contains(v) else { throw ConfigurationError("\(file): server.bcrypt_cost must be 10 to 16.") }
-            server.bcryptCost = v
-        }
-        if let v = try int("max_concurrent_answers") { server.maxConcurrentAnswers = v }
-        if let v = try int("max_waiting_answers") { server.maxWaitingAnswers = v }
-        if let v = try int("questions_per_minute") { server.questionsPerMinute = v }
-        if let t = m["trusted_header"]?.mapping {
-            guard let header = t["user_header"]?.string else {
-                throw ConfigurationError("\(file): server.trusted_header needs user_header (e.g. X-Remote-User).")
+    private mutating func mergeServer(_ m: YAMLSection) throws {
+        try m.rejectUnknown([
+            "host", "port", "secure_cookies", "session_hours", "bcrypt_cost", "max_concurrent_answers",
+            "max_waiting_answers", "questions_per_minute", "trusted_header",
+        ])
+        if let v = try m.string("host") { server.host = v }
+        if let v = try m.int("port", range: 1...65535) { server.port = v }
+        if let v = try m.bool("secure_cookies") { server.secureCookies = v }
+        if let v = try m.int("session_hours") { server.sessionHours = Double(v) }
+        if let v = try m.int("bcrypt_cost", range: 10...16) { server.bcryptCost = v }
+        if let v = try m.int("max_concurrent_answers") { server.maxConcurrentAnswers = v }
+        if let v = try m.int("max_waiting_answers") { server.maxWaitingAnswers = v }
+        if let v = try m.int("questions_per_minute") { server.questionsPerMinute = v }
+        if let t = try m.section("trusted_header") {
+            try t.rejectUnknown(["user_header", "groups_header", "trusted_proxies"])
+            guard let header = try t.string("user_header") else {
+                throw ConfigurationError("\(m.file): server.trusted_header needs user_header (e.g. X-Remote-User).")
             }
-            let proxies = t["trusted_proxies"]?.sequence?.compactMap(\.string) ?? ["127.0.0.1", "::1"]
-            server.trustedHeader = .init(userHeader: header, groupsHeader: t["groups_header"]?.string, trustedProxies: proxies)
+            let proxies = try t.strings("trusted_proxies") ?? ["127.0.0.1", "::1"]
+            server.trustedHeader = .init(userHeader: header, groupsHeader: try t.string("groups_header"), trustedProxies: proxies)
         }
     }
 
-    private mutating func mergeIngest(_ m: Node.Mapping, file: String) throws {
-        func int(_ key: String, minimum: Int) throws -> Int? {
-            guard let node = m[key] else { return nil }
-            guard let i = node.int, i >= minimum else {
-                throw ConfigurationError("\(file): ingest.\(key) must be an integer of at least \(minimum).")
-            }
-            return i
-        }
-        func bool(_ key: String) throws -> Bool? {
-            guard let node = m[key] else { return nil }
-            guard let b = node.bool else { throw ConfigurationError("\(file): ingest.\(key) must be true or false.") }
-            return b
-        }
-        let known = Set(["isolate", "file_timeout_seconds", "file_memory_mb", "ocr", "ocr_max_pages", "extract_helper"])
-        for key in m.keys.compactMap(\.string) where !known.contains(key) {
-            throw ConfigurationError("\(file): unknown key 'ingest.\(key)' (known: \(known.sorted().joined(separator: ", "))).")
-        }
-        if let v = try bool("isolate") { ingest.isolate = v }
-        if let v = try int("file_timeout_seconds", minimum: 1) { ingest.fileTimeoutSeconds = v }
-        if let v = try int("file_memory_mb", minimum: 256) { ingest.fileMemoryMB = v }
-        if let v = try bool("ocr") { ingest.ocr = v }
-        if let v = try int("ocr_max_pages", minimum: 0) { ingest.ocrMaxPages = v }
-        if let node = m["extract_helper"] {
-            guard let path = node.string, path.hasPrefix("/") else {
-                throw ConfigurationError("\(file): ingest.extract_helper must be an absolute path (of ragd-extract).")
+    private mutating func mergeIngest(_ m: YAMLSection) throws {
+        try m.rejectUnknown(["isolate", "file_timeout_seconds", "file_memory_mb", "ocr", "ocr_max_pages", "extract_helper"])
+        if let v = try m.bool("isolate") { ingest.isolate = v }
+        if let v = try m.int("file_timeout_seconds") { ingest.fileTimeoutSeconds = v }
+        if let v = try m.int("file_memory_mb", range: 256...Int.max) { ingest.fileMemoryMB = v }
+        if let v = try m.bool("ocr") { ingest.ocr = v }
+        if let v = try m.int("ocr_max_pages", range: 0...Int.max) { ingest.ocrMaxPages = v }
+        if let path = try m.string("extract_helper") {
+            guard path.hasPrefix("/") else {
+                throw ConfigurationError("\(m.file): ingest.extract_helper must be an absolute path (of ragd-extract).")
             }
             ingest.extractHelper = path
         }
@@ -443,4 +392,82 @@ struct RagdConfiguration: Codable, Equatable {
 struct ConfigurationError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// One mapping of the configuration file, read key by key: every value is checked for its type
+/// and range, and every error names the file and the key's full path (`models.threads`).
+struct YAMLSection {
+    let mapping: Node.Mapping
+    let file: String
+    /// The dotted path of this mapping ("" at the root).
+    let path: String
+
+    init(_ mapping: Node.Mapping, file: String, path: String) {
+        self.mapping = mapping
+        self.file = file
+        self.path = path
+    }
+
+    func name(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
+
+    func error(_ key: String, _ requirement: String) -> ConfigurationError {
+        ConfigurationError("\(file): \(name(key)) must be \(requirement).")
+    }
+
+    /// Throws for the first key that is not in `known`, listing the known ones (a typo is named, never ignored).
+    func rejectUnknown(_ known: Set<String>) throws {
+        for node in mapping.keys {
+            guard let key = node.string, known.contains(key) else {
+                throw ConfigurationError("\(file): unknown key '\(name(node.string ?? "\(node)"))' "
+                    + "(known: \(known.sorted().joined(separator: ", "))).")
+            }
+        }
+    }
+
+    /// The mapping under `key` (nil when absent).
+    func section(_ key: String) throws -> YAMLSection? {
+        guard let node = mapping[key] else { return nil }
+        guard let m = node.mapping else { throw error(key, "a mapping of keys") }
+        return YAMLSection(m, file: file, path: name(key))
+    }
+
+    func string(_ key: String) throws -> String? {
+        guard let node = mapping[key] else { return nil }
+        guard node.scalar != nil, let s = node.string, !s.isEmpty else { throw error(key, "a string") }
+        return s
+    }
+
+    func strings(_ key: String) throws -> [String]? {
+        guard let node = mapping[key] else { return nil }
+        guard let items = node.sequence, items.allSatisfy({ $0.string != nil }) else {
+            throw error(key, "a list of strings")
+        }
+        return items.compactMap(\.string)
+    }
+
+    func int(_ key: String, range: ClosedRange<Int> = 1...Int.max) throws -> Int? {
+        guard let node = mapping[key] else { return nil }
+        guard let i = node.int, range.contains(i) else {
+            let bounds = switch (range.lowerBound, range.upperBound) {
+            case (1, .max): "a positive integer"
+            case (let low, .max): "an integer of at least \(low)"
+            case (let low, let high): "an integer from \(low) to \(high)"
+            }
+            throw error(key, bounds)
+        }
+        return i
+    }
+
+    /// A number from 0 to 1.
+    func fraction(_ key: String) throws -> Double? {
+        guard let node = mapping[key] else { return nil }
+        guard let d = node.float, (0...1).contains(d) else { throw error(key, "a number from 0 to 1") }
+        return d
+    }
+
+    func bool(_ key: String) throws -> Bool? {
+        guard let node = mapping[key] else { return nil }
+        guard let b = node.bool else { throw error(key, "true or false") }
+        return b
+    }
 }

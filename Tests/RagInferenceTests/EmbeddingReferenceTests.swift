@@ -81,6 +81,30 @@ struct EmbeddingPrefixTests {
         #expect(EmbeddingPrefixes.forArchitecture("bert").apply("x", for: .query) == "x")
     }
 
+    @Test("tokens(_:as:) shows the prefix the model reads, and the chunk limit leaves room for it")
+    func prefixedTokensAndLimit() async throws {
+        // Prefixes of different lengths (e5-style), so the longer one sets the limit.
+        let prefixes = EmbeddingPrefixes(query: "query: ", document: "passage of a document: ")
+        let model = try LlamaEmbeddingModel(configuration: LlamaEmbeddingConfiguration(
+            modelPath: TestModels.embeddingPath, threads: 1, maxTokens: 64, prefixes: prefixes))
+        let plain = try TestModels.embedder.get()
+        let bare = try await plain.tokens("What is WAL?")
+        let asQuery = try await model.tokens("What is WAL?", as: .query)
+        let asDocument = try await model.tokens("What is WAL?", as: .document)
+        #expect(asQuery.count > bare.count && asDocument.count > asQuery.count)
+        #expect(asQuery.suffix(5) == bare.suffix(5))
+        // The chunk limit is the read limit less the longer prefix.
+        let prefixTokens = asDocument.count - bare.count
+        #expect(model.maxTokens == 64 - prefixTokens)
+
+        #expect {
+            _ = try LlamaEmbeddingModel(configuration: LlamaEmbeddingConfiguration(
+                modelPath: TestModels.embeddingPath, threads: 1, maxTokens: 12, prefixes: prefixes))
+        } throws: { error in
+            (error as? InferenceError)?.description.contains("embedding_max_tokens") == true
+        }
+    }
+
     @Test("MiniLM's architecture has no prefixes, so its vectors are unchanged by purpose")
     func miniLMIgnoresPurpose() async throws {
         let embedder = try TestModels.embedder.get()

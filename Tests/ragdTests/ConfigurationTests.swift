@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+
+@testable import ragd
+
+/// The YAML configuration as `ragd --config FILE` reads it: precedence, and every key named when it is wrong.
+@Suite struct ConfigurationTests {
+    let folder: URL
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("ragd-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    /// Writes `yaml` to a file and loads it with `environment` (RAGD_CACHE points into the test folder).
+    func load(_ yaml: String, environment: [String: String] = [:]) throws -> RagdConfiguration {
+        let file = folder.appendingPathComponent("ragd-\(UUID().uuidString).yaml").path
+        try yaml.write(toFile: file, atomically: true, encoding: .utf8)
+        var environment = environment
+        environment["RAGD_CACHE"] = folder.path
+        return try RagdConfiguration.load(file: file, environment: environment)
+    }
+
+    /// The error text of loading `yaml`, or nil when it loads.
+    func failure(_ yaml: String, environment: [String: String] = [:]) -> String? {
+        do {
+            _ = try load(yaml, environment: environment)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func aFileSetsEveryLevelAndAMissingKeyKeepsItsDefault() throws {
+        let configuration = try load("""
+            database: /srv/ragd/ragd.sqlite
+            models:
+              threads: 3
+              embedding_max_tokens: 300
+            search:
+              rescore_candidates: 120
+            routing:
+              escalate_below: 0.25
+              escalate_complex_questions: false
+            server:
+              port: 9090
+              trusted_header:
+                user_header: X-Remote-User
+                trusted_proxies: [10.0.0.1]
+            ingest:
+              ocr_max_pages: 0
+            large_model: false
+            """)
+        let defaults = RagdConfiguration.defaults(environment: ["RAGD_CACHE": folder.path])
+        #expect(configuration.database == "/srv/ragd/ragd.sqlite")
+        #expect(configuration.models.threads == 3)
+        #expect(configuration.models.embeddingMaxTokens == 300)
+        #expect(configuration.models.chat == defaults.models.chat)
+        #expect(configuration.search.rescoreCandidates == 120)
+        #expect(configuration.routing.escalateBelow == 0.25)
+        #expect(configuration.routing.escalateComplexQuestions == false)
+        #expect(configuration.routing.notFoundBelow == defaults.routing.notFoundBelow)
+        #expect(configuration.server.port == 9090)
+        #expect(configuration.server.host == defaults.server.host)
+        #expect(configuration.server.trustedHeader?.trustedProxies == ["10.0.0.1"])
+        #expect(configuration.ingest.ocrMaxPages == 0)
+        #expect(configuration.largeModel == nil)
+    }
+
+    @Test func theEnvironmentOverridesTheFile() throws {
+        let yaml = """
+            database: from-file.sqlite
+            server:
+              host: 0.0.0.0
+              port: 9090
+            """
+        let fileOnly = try load(yaml)
+        #expect(fileOnly.database == "from-file.sqlite")
+        #expect(fileOnly.server.port == 9090)
+
+        let both = try load(yaml, environment: ["RAGD_DB": "from-env.sqlite", "RAGD_HOST": "127.0.0.2", "RAGD_PORT": "8181"])
+        #expect(both.database == "from-env.sqlite")
+        #expect(both.server.host == "127.0.0.2")
+        #expect(both.server.port == 8181)
+
+        let message = failure(yaml, environment: ["RAGD_PORT": "80a"])
+        #expect(message?.contains("RAGD_PORT") == true, "\(message ?? "loaded")")
+    }
+
+    @Test(arguments: [
+        ("models:\n  thread: 2\n", "models.thread"),
+        ("search:\n  rescore: 10\n", "search.rescore"),
+        ("routing:\n  escalate_bellow: 0.2\n", "routing.escalate_bellow"),
+        ("large_model:\n  url: http://127.0.0.1:8081/v1\n  model: m\n  contxt: 4096\n", "large_model.contxt"),
+        ("large_model:\n  launch:\n    prot: 8081\n", "large_model.launch.prot"),
+        ("server:\n  trusted_header:\n    user_header: X-User\n    group_header: X-Groups\n", "server.trusted_header.group_header"),
+        ("ingest:\n  timeout: 5\n", "ingest.timeout"),
+        ("modles:\n  chat: x.gguf\n", "modles"),
+    ])
+    func anUnknownKeyIsNamedWithItsPath(yaml: String, key: String) {
+        let message = failure(yaml)
+        #expect(message?.contains("unknown key '\(key)'") == true, "\(message ?? "loaded")")
+    }
+
+    @Test(arguments: [
+        ("models:\n  threads: two\n", "models.threads must be a positive integer"),
+        ("models:\n  embedding_max_tokens: 4\n", "models.embedding_max_tokens must be an integer from 64 to 8192"),
+        ("models: fast\n", "models must be a mapping"),
+        ("routing:\n  escalate_below: 1.5\n", "routing.escalate_below must be a number from 0 to 1"),
+        ("server:\n  port: 70000\n", "server.port must be an integer from 1 to 65535"),
+        ("server:\n  bcrypt_cost: 4\n", "server.bcrypt_cost must be an integer from 10 to 16"),
+        ("server:\n  trusted_header:\n    user_header: X-User\n    trusted_proxies: 10.0.0.1\n",
+         "server.trusted_header.trusted_proxies must be a list of strings"),
+        ("ingest:\n  file_memory_mb: 64\n", "ingest.file_memory_mb must be an integer of at least 256"),
+        ("large_model: true\n", "large_model must be a mapping"),
+        ("- a\n- b\n", "must be a mapping of keys"),
+    ])
+    func aWrongValueIsNamedWithWhatItMustBe(yaml: String, expected: String) {
+        let message = failure(yaml)
+        #expect(message?.contains(expected) == true, "\(message ?? "loaded")")
+    }
+
+    @Test func theExampleConfigurationLoads() throws {
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../deploy/ragd.example.yaml").standardized.path
+        let configuration = try RagdConfiguration.load(file: example, environment: ["RAGD_CACHE": folder.path])
+        #expect(configuration.models.chatContext > 0)
+    }
+}
