@@ -111,20 +111,46 @@ public struct Assistant: Sendable {
 
         var route = router.decide(question: question, confidence: confidence)
         emit(.route(route))
-        var model: any ChatModel = route.target == .large ? (largeModel ?? smallModel) : smallModel
-        var outcome = try await generate(
-            question, sources: sources, index: index, model: model, answer: &answer, started: started, emit: emit)
-
-        if outcome.shown.isEmpty, route.target == .small, let escalation = router.escalation(after: outcome.verification),
-           let largeModel {
-            route = escalation
-            emit(.route(route))
-            model = largeModel
-            let first = outcome
+        var outcome: Outcome
+        if route.target == .large, let largeModel {
+            do {
+                outcome = try await generate(
+                    question, sources: sources, index: index, model: largeModel, answer: &answer, started: started,
+                    emit: emit)
+            } catch let error where Self.canAnswerWithout(error, answer: answer) {
+                // The larger tier is down or restarting: the small model answers instead of the employee
+                // getting an error, and the route says why.
+                route = RouteDecision(
+                    target: .small, model: smallModel.identifier,
+                    reason: route.reason + "; the larger model failed (\(Self.summary(error))), so the small model answered")
+                emit(.route(route))
+                outcome = try await generate(
+                    question, sources: sources, index: index, model: smallModel, answer: &answer, started: started,
+                    emit: emit)
+            }
+        } else {
             outcome = try await generate(
-                question, sources: sources, index: index, model: model, answer: &answer, started: started, emit: emit)
-            outcome.verification.claims = first.verification.claims + outcome.verification.claims
-            outcome.draft = first.draft + "\n---\n" + outcome.draft
+                question, sources: sources, index: index, model: smallModel, answer: &answer, started: started, emit: emit)
+            if outcome.shown.isEmpty, let escalation = router.escalation(after: outcome.verification), let largeModel {
+                let first = outcome
+                let before = route
+                route = escalation
+                emit(.route(route))
+                do {
+                    outcome = try await generate(
+                        question, sources: sources, index: index, model: largeModel, answer: &answer, started: started,
+                        emit: emit)
+                    outcome.verification.claims = first.verification.claims + outcome.verification.claims
+                    outcome.draft = first.draft + "\n---\n" + outcome.draft
+                } catch let error where Self.canAnswerWithout(error, answer: answer) {
+                    // Keep the small model's outcome; the quoted evidence below still answers.
+                    outcome = first
+                    route = RouteDecision(
+                        target: .small, model: before.model,
+                        reason: before.reason + "; escalation failed (\(Self.summary(error)))")
+                    emit(.route(route))
+                }
+            }
         }
         answer.route = route
         answer.verification = outcome.verification
@@ -147,6 +173,18 @@ public struct Assistant: Sendable {
         if answer.timeToFirstShownMilliseconds == nil { answer.timeToFirstShownMilliseconds = (clock.now - started).milliseconds }
         emit(.text(answer.text))
         return finished(answer)
+    }
+
+    /// Whether an answer can go on without the larger model after `error`: not when the reader
+    /// cancelled, and not once that model's sentences were shown (the reader would see two answers).
+    static func canAnswerWithout(_ error: any Error, answer: Answer) -> Bool {
+        !(error is CancellationError) && !Task.isCancelled && answer.timeToFirstSentenceMilliseconds == nil
+    }
+
+    /// One line for a route's reason (an error's description can run to a whole response body).
+    static func summary(_ error: any Error) -> String {
+        let text = "\(error)".split(whereSeparator: \.isNewline).first.map(String.init) ?? "\(error)"
+        return text.count > 160 ? String(text.prefix(160)) + "…" : text
     }
 
     /// A sentence shown to the reader, with the sources it cites.

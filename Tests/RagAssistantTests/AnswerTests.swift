@@ -135,6 +135,33 @@ import Testing
         }
     }
 
+    /// The larger tier down (nothing listens on its port): the small model answers and the route says why.
+    @Test func aLargerModelThatIsDownLeavesTheAnswerToTheSmallModel() async throws {
+        let closed = try #require(LlamaServerProcess.freeLoopbackPort())
+        let down = RemoteChatModel(
+            endpoint: RemoteEndpoint(baseURL: "http://127.0.0.1:\(closed)/v1", model: "large"), contextLength: 4096)
+        let question = "What's the largest number of tables SQLite will let me combine in a single join?"
+        // Routed to the larger model first (every confidence counts as low) ...
+        let routed = try await assistant(large: down, policy: RoutingPolicy(notFoundBelow: 0.05, escalateBelow: 0.99))
+            .complete(question, access: .unrestricted)
+        #expect(routed.route.target == .small)
+        #expect(routed.route.reason.contains("the larger model failed"), "reason: \(routed.route.reason)")
+        #expect(routed.path != .largeModel)
+        #expect(!routed.text.isEmpty)
+        #expect(routed.promptTokens > 0, "the small model read the prompt")
+
+        // ... or escalated to after the small model's draft failed verification: never an error.
+        var policy = RoutingPolicy(notFoundBelow: 0.05, escalateBelow: 0.05)
+        policy.escalateComplexQuestions = false
+        let escalated = try await assistant(large: down, policy: policy)
+            .complete("Which file does SQLite write before it changes the database in rollback mode?", access: .unrestricted)
+        #expect(escalated.path != .largeModel)
+        #expect(!escalated.text.isEmpty)
+        if escalated.route.reason.contains("escalat") {
+            #expect(escalated.route.reason.contains("escalation failed"), "reason: \(escalated.route.reason)")
+        }
+    }
+
     @Test func complexQuestionsEscalateAndWithoutALargerModelTheReasonSaysSo() async throws {
         let question = "Compare WAL mode and rollback journal: why would I choose one over the other?"
         let large = try await LargeModelServer.shared.chatModel()
