@@ -56,6 +56,14 @@ struct Eval: AsyncParsableCommand {
         valueName: "fused,similarity,focus"))
     var rerank: String?
 
+    @Option(help: ArgumentHelp(
+        "Candidates each ranking contributes to the fusion (default: the product's, 50).", valueName: "n"))
+    var candidates: Int?
+
+    @Option(name: .customLong("rerank-depth"), help: ArgumentHelp(
+        "How many fused candidates the passage ranker re-scores (default: the product's, 30).", valueName: "n"))
+    var rerankDepth: Int?
+
     struct MethodResult: Encodable {
         var questions = 0, answerable = 0, unanswerable = 0
         var hit_at_1 = 0.0, hit_at_3 = 0.0, hit_at_5 = 0.0, mrr = 0.0
@@ -114,7 +122,15 @@ struct Eval: AsyncParsableCommand {
                 retriever.ranker?.weights = PassageRanker.Weights(fused: w[0], similarity: w[1], focus: w[2])
             }
         }
-        if var a = assistant, fusion != nil || rerank != nil {
+        if let candidates {
+            guard candidates >= 1 else { throw ValidationError("--candidates must be at least 1.") }
+            retriever.candidates = candidates
+        }
+        if let rerankDepth {
+            guard rerankDepth >= 1 else { throw ValidationError("--rerank-depth must be at least 1.") }
+            retriever.ranker?.depth = rerankDepth
+        }
+        if var a = assistant, fusion != nil || rerank != nil || candidates != nil || rerankDepth != nil {
             a.retriever = retriever
             assistant = a
         }
