@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import RagCore
 
 /// The canonical bytes of a record and the hash that links it to the one before.
 ///
@@ -43,18 +44,7 @@ enum AuditChain {
         var hasher = SHA256()
         hasher.update(data: Data(previous.utf8))
         hasher.update(data: Data(body.utf8))
-        return hex(hasher.finalize())
-    }
-
-    static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        return hasher.finalize().hexString
     }
 
     /// The body's three parts, decoded.

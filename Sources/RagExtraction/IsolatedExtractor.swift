@@ -149,8 +149,7 @@ public struct IsolatedExtractor: FileExtracting {
 
     /// Whole seconds, rounded up, at least 1.
     static func seconds(_ duration: Duration) -> Int {
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        return max(1, Int(seconds.rounded(.up)))
+        max(1, Int(duration.seconds.rounded(.up)))
     }
 
     static func lastLine(_ text: String) -> String {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import RagCore
 
 /// SHA-256 of a file, read in 1 MiB pieces so large files never sit whole in memory.
 public enum FileHasher {
@@ -14,7 +15,7 @@ public enum FileHasher {
             hasher.update(data: data)
             size += Int64(data.count)
         }
-        let hex = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let hex = hasher.finalize().hexString
         return (hex, size)
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HummingbirdBcrypt
+import RagCore
 import RagStore
 
 /// Accounts, sign-in, sessions and API tokens: the one place that handles secrets.
@@ -132,7 +133,7 @@ public struct Accounts: Sendable {
     }
 
     public static func sha256(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(text.utf8)).hexString
     }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {

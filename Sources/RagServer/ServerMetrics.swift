@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Prometheus
+import RagCore
 import RagStore
 
 /// ragd's Prometheus metrics. One registry per server (no global bootstrap), so tests can
@@ -97,7 +98,7 @@ struct MetricsAndLogMiddleware: RouterMiddleware {
             metrics.request(method: method, route: route, status: status, duration: elapsed)
             context.logger.info("request", metadata: [
                 "method": "\(method)", "route": "\(route)", "status": "\(status)",
-                "ms": "\(Int(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15))",
+                "ms": "\(Int(elapsed.milliseconds))",
             ])
         }
     }
