@@ -117,3 +117,20 @@ extension AuditLog {
         return AuditRecord(id: id, time: time, event: body.event, previousHash: row[2], hash: row[3])
     }
 }
+
+/// The dates an auditor types to bound a search, an export or a purge: `YYYY-MM-DD` (a UTC day)
+/// or ISO-8601 with or without fractional seconds. The web form and the command line read them alike.
+public enum AuditDate {
+    /// The date `text` names, or nil when it is neither form.
+    /// - Parameter endOfDay: a bare day means the end of that day (the next midnight), for an upper bound.
+    public static func parse(_ text: String, endOfDay: Bool = false) -> Date? {
+        let day = ISO8601DateFormatter()
+        day.formatOptions = [.withFullDate, .withDashSeparatorInDate]
+        if text.count == 10, let date = day.date(from: text) {
+            return endOfDay ? date.addingTimeInterval(86_400) : date
+        }
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return ISO8601DateFormatter().date(from: text) ?? fractional.date(from: text)
+    }
+}

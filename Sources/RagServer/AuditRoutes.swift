@@ -114,10 +114,10 @@ extension RagServer {
         }
         func date(_ key: String, endOfDay: Bool) throws -> Date? {
             guard let text = value(key) else { return nil }
-            guard let day = Self.dayFormatter.date(from: text) ?? ISO8601DateFormatter().date(from: text) else {
-                throw ServerError.badRequest("\(key) must be a date like 2026-11-22.")
+            guard let date = AuditDate.parse(text, endOfDay: endOfDay) else {
+                throw ServerError.badRequest("\(key) must be a date like 2026-11-22 (or ISO-8601, 2026-11-22T09:30:00Z).")
             }
-            return endOfDay && text.count == 10 ? day.addingTimeInterval(86_400) : day
+            return date
         }
         var filter = AuditFilter()
         filter.user = value("user")
@@ -129,14 +129,6 @@ extension RagServer {
         filter.kind = value("kind").flatMap(AuditKind.init(rawValue:))
         return filter
     }
-
-    static let dayFormatter: DateFormatter = {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyy-MM-dd"
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        return formatter
-    }()
 
     static func fileStamp() -> String {
         let formatter = DateFormatter()

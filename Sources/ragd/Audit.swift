@@ -196,20 +196,14 @@ struct AuditPurge: AsyncParsableCommand {
     }
 }
 
-/// Dates on the command line: `YYYY-MM-DD` (UTC) or ISO-8601.
-enum AuditDate {
-    /// - Parameter endOfDay: a bare date means the end of that day (the next midnight), for `--to`.
+extension AuditDate {
+    /// A date option of the command line (`--from`, `--to`, `--before`).
+    /// - Throws: `ValidationError` naming the option and the two forms it takes.
     static func parse(_ text: String, option: String, endOfDay: Bool = false) throws -> Date {
-        let day = ISO8601DateFormatter()
-        day.formatOptions = [.withFullDate, .withDashSeparatorInDate]
-        if text.count == 10, let date = day.date(from: text) {
-            return endOfDay ? date.addingTimeInterval(86_400) : date
+        guard let date = parse(text, endOfDay: endOfDay) else {
+            throw ValidationError("\(option) takes a date as YYYY-MM-DD or ISO-8601 (2026-11-22T09:30:00Z), not '\(text)'.")
         }
-        let plain = ISO8601DateFormatter()
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = plain.date(from: text) ?? fractional.date(from: text) { return date }
-        throw ValidationError("\(option) takes a date as YYYY-MM-DD or ISO-8601 (2026-11-22T09:30:00Z), not '\(text)'.")
+        return date
     }
 }
 
