@@ -111,12 +111,14 @@ public struct Assistant: Sendable {
 
         var route = router.decide(question: question, confidence: confidence)
         emit(.route(route))
+        func generate(with model: any ChatModel) async throws -> Outcome {
+            try await self.generate(
+                question, sources: sources, index: index, model: model, answer: &answer, started: started, emit: emit)
+        }
         var outcome: Outcome
         if route.target == .large, let largeModel {
             do {
-                outcome = try await generate(
-                    question, sources: sources, index: index, model: largeModel, answer: &answer, started: started,
-                    emit: emit)
+                outcome = try await generate(with: largeModel)
             } catch let error where Self.canAnswerWithout(error, answer: answer) {
                 // The larger tier is down or restarting: the small model answers instead of the employee
                 // getting an error, and the route says why.
@@ -124,22 +126,17 @@ public struct Assistant: Sendable {
                     target: .small, model: smallModel.identifier,
                     reason: route.reason + "; the larger model failed (\(Self.summary(error))), so the small model answered")
                 emit(.route(route))
-                outcome = try await generate(
-                    question, sources: sources, index: index, model: smallModel, answer: &answer, started: started,
-                    emit: emit)
+                outcome = try await generate(with: smallModel)
             }
         } else {
-            outcome = try await generate(
-                question, sources: sources, index: index, model: smallModel, answer: &answer, started: started, emit: emit)
+            outcome = try await generate(with: smallModel)
             if outcome.shown.isEmpty, let escalation = router.escalation(after: outcome.verification), let largeModel {
                 let first = outcome
                 let before = route
                 route = escalation
                 emit(.route(route))
                 do {
-                    outcome = try await generate(
-                        question, sources: sources, index: index, model: largeModel, answer: &answer, started: started,
-                        emit: emit)
+                    outcome = try await generate(with: largeModel)
                     outcome.verification.claims = first.verification.claims + outcome.verification.claims
                     outcome.draft = first.draft + "\n---\n" + outcome.draft
                 } catch let error where Self.canAnswerWithout(error, answer: answer) {

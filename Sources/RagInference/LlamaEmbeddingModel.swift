@@ -127,7 +127,12 @@ public actor LlamaEmbeddingModel: EmbeddingModel {
     /// The token ids the model embeds for `text` as `purpose` (its prefix included, after
     /// truncation): what `embed(_:as:)` encodes, for tests and debugging.
     public func tokens(_ text: String, as purpose: EmbeddingPurpose = .document) throws -> [Int32] {
-        truncated(try model.tokenize(prefixes.apply(text, for: purpose), addSpecial: true, parseSpecial: false)).tokens
+        try sequence(text, as: purpose).tokens
+    }
+
+    /// `text` with its prefix for `purpose`, tokenized and cut to the read limit.
+    private func sequence(_ text: String, as purpose: EmbeddingPurpose) throws -> (tokens: [llama_token], truncated: Bool) {
+        truncated(try model.tokenize(prefixes.apply(text, for: purpose), addSpecial: true, parseSpecial: false))
     }
 
     /// Embeds `texts`, packed into `llama_encode` calls by the token budget. Between calls the
@@ -138,8 +143,7 @@ public actor LlamaEmbeddingModel: EmbeddingModel {
         sequences.reserveCapacity(texts.count)
         var truncatedCount = 0
         for text in texts {
-            let (tokens, wasTruncated) = truncated(
-                try model.tokenize(prefixes.apply(text, for: purpose), addSpecial: true, parseSpecial: false))
+            let (tokens, wasTruncated) = try sequence(text, as: purpose)
             sequences.append(tokens)
             if wasTruncated { truncatedCount += 1 }
         }
