@@ -11,14 +11,32 @@ import Glibc
 /// — or a name that does not resolve — is refused at start-up with a clear error, unless the
 /// administrator allows public endpoints explicitly.
 public enum EndpointPolicy {
-    /// Checks `url`. - Throws: `InferenceError(.invalidConfiguration)` saying why and what to do.
-    public static func check(url text: String, allowPublic: Bool) throws(InferenceError) {
+    /// Checks `endpoint` and pins it to an address that passed: the HTTP client then connects
+    /// to that address and never resolves the name again, so a resolver that answers
+    /// differently later (DNS rebinding) cannot steer requests out of the network. TLS still
+    /// verifies the certificate for the configured name. An IP-address URL needs no pin; with
+    /// `allowPublic` nothing is checked and nothing is pinned.
+    /// - Throws: `InferenceError(.invalidConfiguration)` as `check` does.
+    public static func pinned(_ endpoint: RemoteEndpoint, allowPublic: Bool) throws(InferenceError) -> RemoteEndpoint {
+        let addresses = try check(url: endpoint.baseURL, allowPublic: allowPublic)
+        var pinned = endpoint
+        if let host = URL(string: endpoint.baseURL)?.host, !isNumeric(host), let first = addresses.first {
+            pinned.pinnedAddress = first
+        }
+        return pinned
+    }
+
+    /// Checks `url`. - Returns: the addresses its host resolved to, all inside the network
+    /// (empty when `allowPublic` skipped the check).
+    /// - Throws: `InferenceError(.invalidConfiguration)` saying why and what to do.
+    @discardableResult
+    public static func check(url text: String, allowPublic: Bool) throws(InferenceError) -> [String] {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
               let host = url.host, !host.isEmpty
         else {
             throw InferenceError(.invalidConfiguration, "large_model.url \(text) is not an http(s) URL.")
         }
-        if allowPublic { return }
+        if allowPublic { return [] }
         let addresses = resolve(host)
         guard !addresses.isEmpty else {
             throw InferenceError(.invalidConfiguration,
@@ -33,6 +51,14 @@ public enum EndpointPolicy {
                                      + "endpoint inside the network, or set large_model.allow_public_endpoint: true if you really "
                                      + "mean to.")
         }
+        return addresses
+    }
+
+    /// Whether `host` is an IPv4 or IPv6 literal (with or without brackets).
+    static func isNumeric(_ host: String) -> Bool {
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        var v4 = in_addr(), v6 = in6_addr()
+        return inet_pton(AF_INET, bare, &v4) == 1 || inet_pton(AF_INET6, bare, &v6) == 1
     }
 
     /// The numeric addresses `host` resolves to.

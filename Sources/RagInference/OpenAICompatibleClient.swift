@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// Where an OpenAI-compatible server (vLLM, llama-server, Ollama, ...) listens and how to call it.
 ///
@@ -15,6 +16,9 @@ public struct RemoteEndpoint: Sendable, Equatable {
     public var apiKey: String?
     /// Longest time to wait for a whole response (or between streamed events).
     public var timeout: Duration
+    /// The numeric address to connect to instead of resolving the URL's host (set by
+    /// `EndpointPolicy.pinned` to the address it checked).
+    public var pinnedAddress: String?
 
     public init(baseURL: String, model: String, apiKey: String? = nil, timeout: Duration = .seconds(120)) {
         self.baseURL = baseURL
@@ -36,6 +40,19 @@ public struct RemoteEndpoint: Sendable, Equatable {
 struct OpenAICompatibleClient: Sendable {
     let endpoint: RemoteEndpoint
     let httpClient: HTTPClient
+
+    /// - Parameter httpClient: nil for the process-wide shared client, or for a pinned
+    ///   endpoint the process-wide client that connects to its pinned address.
+    init(endpoint: RemoteEndpoint, httpClient: HTTPClient?) {
+        self.endpoint = endpoint
+        if let httpClient {
+            self.httpClient = httpClient
+        } else if let address = endpoint.pinnedAddress, let host = URL(string: endpoint.baseURL)?.host {
+            self.httpClient = PinnedHTTPClients.client(connecting: host, to: address)
+        } else {
+            self.httpClient = .shared
+        }
+    }
 
     func request(_ path: String, body: some Encodable) throws -> HTTPClientRequest {
         var request = HTTPClientRequest(url: endpoint.url(path))
@@ -150,5 +167,24 @@ struct ServerSentEventParser {
             data.append(String(value))
         }
         return nil  // comments (":"), "event:", "id:" and "retry:" lines carry nothing we use
+    }
+}
+
+/// One HTTP client per pinned host, kept for the life of the process like `HTTPClient.shared`:
+/// its connections go to the pinned address (AsyncHTTPClient's `dnsOverride`), while the
+/// Host header and TLS server name stay the configured host.
+enum PinnedHTTPClients {
+    private static let clients = Mutex<[String: HTTPClient]>([:])
+
+    static func client(connecting host: String, to address: String) -> HTTPClient {
+        clients.withLock { clients in
+            let key = host + " " + address
+            if let client = clients[key] { return client }
+            var configuration = HTTPClient.Configuration.singletonConfiguration
+            configuration.dnsOverride = [host: address]
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            clients[key] = client
+            return client
+        }
     }
 }

@@ -10,8 +10,9 @@ public struct RemoteChatModel: ChatModel {
 
     /// - Parameters:
     ///   - contextLength: the server's context window, as configured by the administrator.
-    ///   - httpClient: defaults to the process-wide shared client.
-    public init(endpoint: RemoteEndpoint, contextLength: Int = 8192, httpClient: HTTPClient = .shared) {
+    ///   - httpClient: defaults to the process-wide shared client (or, for an endpoint pinned
+    ///     by `EndpointPolicy.pinned`, the client that connects to its pinned address).
+    public init(endpoint: RemoteEndpoint, contextLength: Int = 8192, httpClient: HTTPClient? = nil) {
         self.client = OpenAICompatibleClient(endpoint: endpoint, httpClient: httpClient)
         self.identifier = endpoint.model
         self.contextLength = contextLength
@@ -127,7 +128,7 @@ public struct RemoteEmbeddingModel: EmbeddingModel {
     ///   - maxTokens: the server model's input limit, used by the chunker.
     ///   - prefixes: task prefixes to put before queries and passages (e.g. `.nomic`).
     public init(endpoint: RemoteEndpoint, dimensions: Int, maxTokens: Int = 256, prefixes: EmbeddingPrefixes = .none,
-                httpClient: HTTPClient = .shared) {
+                httpClient: HTTPClient? = nil) {
         self.client = OpenAICompatibleClient(endpoint: endpoint, httpClient: httpClient)
         self.prefixes = prefixes
         self.identifier = endpoint.model

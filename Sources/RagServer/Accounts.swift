@@ -3,6 +3,7 @@ import Foundation
 import HummingbirdBcrypt
 import RagCore
 import RagStore
+import Synchronization
 
 /// Accounts, sign-in, sessions and API tokens: the one place that handles secrets.
 ///
@@ -39,11 +40,13 @@ public struct Accounts: Sendable {
     }
 
     /// The user, if the name and password match an enabled account. Takes as long for an
-    /// unknown name as for a wrong password.
+    /// unknown name as for a wrong password: the name is verified against a dummy hash of the
+    /// configured cost.
     public func authenticate(name: String, password: String) async -> UserRecord? {
         let user = try? store.user(name: name)
-        let hash = user?.passwordHash ?? Self.unknownUserHash
-        let matches = await offPool { Bcrypt.verify(password, hash: hash) }
+        let stored = user?.passwordHash
+        let cost = bcryptCost
+        let matches = await offPool { Bcrypt.verify(password, hash: stored ?? Self.unknownUserHash(cost: cost)) }
         guard matches, let user, !user.disabled, user.passwordHash != nil else { return nil }
         return user
     }
@@ -106,8 +109,18 @@ public struct Accounts: Sendable {
     // MARK: Helpers
 
     static let setupTokenKey = "setup_token_sha256"
-    /// A valid bcrypt hash of a random string, verified against when the user is unknown.
-    static let unknownUserHash = Bcrypt.hash(randomToken(), cost: 12)
+    /// A valid bcrypt hash of a random string at `cost`, verified against when the user is
+    /// unknown (made once per cost, on first use).
+    static func unknownUserHash(cost: UInt8) -> String {
+        unknownUserHashes.withLock { hashes in
+            if let hash = hashes[cost] { return hash }
+            let hash = Bcrypt.hash(randomToken(), cost: cost)
+            hashes[cost] = hash
+            return hash
+        }
+    }
+
+    private static let unknownUserHashes = Mutex<[UInt8: String]>([:])
 
     static func validate(name: String) throws {
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "._-@"))

@@ -7,7 +7,9 @@ actor AnswerGate {
     let maxRunning: Int
     let maxWaiting: Int
     private(set) var running = 0
-    private var waiting: [CheckedContinuation<Void, any Error>] = []
+    /// Askers in line, first come first served; the id lets a cancelled asker leave the line.
+    private var waiting: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+    private var nextWaiterId: UInt64 = 0
     private let metrics: ServerMetrics?
     private let retryAfterSeconds: Int
 
@@ -18,7 +20,9 @@ actor AnswerGate {
         self.retryAfterSeconds = retryAfterSeconds
     }
 
-    /// Waits for a turn. - Throws: `ServerError(503)` with Retry-After when the line is full.
+    /// Waits for a turn. - Throws: `ServerError(503)` with Retry-After when the line is full;
+    /// `CancellationError` when the asker's task is cancelled while it waits (it leaves the line,
+    /// so a client that went away holds no place and gets no turn).
     func enter() async throws {
         if running < maxRunning {
             running += 1
@@ -30,16 +34,38 @@ actor AnswerGate {
             throw ServerError(.serviceUnavailable, "ragd is busy. Try again in a few seconds.",
                               headers: [.retryAfter: String(retryAfterSeconds)])
         }
-        try await withCheckedThrowingContinuation { waiting.append($0) }
+        let id = nextWaiterId
+        nextWaiterId += 1
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                if Task.isCancelled {
+                    continuation.resume(throwing: CancellationError())
+                } else {
+                    waiting.append((id, continuation))
+                }
+            }
+        } onCancel: {
+            Task { await self.cancelWaiter(id) }
+        }
         publish()
     }
+
+    /// Removes a cancelled asker from the line (if it has not been given its turn already).
+    private func cancelWaiter(_ id: UInt64) {
+        guard let index = waiting.firstIndex(where: { $0.id == id }) else { return }
+        waiting.remove(at: index).continuation.resume(throwing: CancellationError())
+        publish()
+    }
+
+    /// How many askers wait in line.
+    var waitingCount: Int { waiting.count }
 
     /// Gives the turn to the next in line.
     func leave() {
         if waiting.isEmpty {
             running -= 1
         } else {
-            waiting.removeFirst().resume()
+            waiting.removeFirst().continuation.resume()
         }
         publish()
     }

@@ -69,10 +69,12 @@ struct AppContext {
         let small = try LlamaChatModel(configuration: configuration.chatConfiguration)
         var large: (any ChatModel)?
         if let l = configuration.largeModel {
-            // No egress: refuse to start with an endpoint outside the network (unless allowed).
-            try EndpointPolicy.check(url: l.url, allowPublic: l.allowPublicEndpoint)
+            // No egress: refuse to start with an endpoint outside the network (unless allowed),
+            // and connect only to the address that was checked.
             let key = l.apiKeyEnvironment.flatMap { ProcessInfo.processInfo.environment[$0] }
-            large = RemoteChatModel(endpoint: RemoteEndpoint(baseURL: l.url, model: l.model, apiKey: key), contextLength: l.context)
+            let endpoint = try EndpointPolicy.pinned(
+                RemoteEndpoint(baseURL: l.url, model: l.model, apiKey: key), allowPublic: l.allowPublicEndpoint)
+            large = RemoteChatModel(endpoint: endpoint, contextLength: l.context)
         }
         return Assistant(
             retriever: Retriever(store: store, embedder: embedder), smallModel: small, largeModel: large,

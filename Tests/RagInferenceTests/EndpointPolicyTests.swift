@@ -28,4 +28,11 @@ import Testing
         #expect(throws: InferenceError.self) { try EndpointPolicy.check(url: "http://no-such-host.invalid/v1", allowPublic: false) }
         #expect(throws: InferenceError.self) { try EndpointPolicy.check(url: "ftp://10.0.0.1/v1", allowPublic: false) }
     }
+
+    @Test func anIPAddressOrAnAllowedPublicEndpointIsNotPinned() throws {
+        let numeric = try EndpointPolicy.pinned(RemoteEndpoint(baseURL: "http://10.0.0.5:8000/v1", model: "m"), allowPublic: false)
+        #expect(numeric.pinnedAddress == nil)
+        let publicName = try EndpointPolicy.pinned(RemoteEndpoint(baseURL: "http://localhost:8000/v1", model: "m"), allowPublic: true)
+        #expect(publicName.pinnedAddress == nil, "nothing was checked, so nothing is pinned")
+    }
 }

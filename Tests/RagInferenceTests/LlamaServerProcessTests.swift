@@ -34,6 +34,21 @@ import Glibc
               + "RSS \(rss >> 20) MiB")
     }
 
+    /// DNS rebinding: the no-egress check resolves the host once, and the client must connect
+    /// to the address that passed rather than resolve again. A name that resolves nowhere,
+    /// pinned to the server's loopback address, still gets an answer: nothing re-resolved it.
+    @Test func aPinnedEndpointConnectsToItsCheckedAddressWithoutResolvingAgain() async throws {
+        let url = try #require(URL(string: try await LargeModelServer.shared.baseURL()))
+        let port = try #require(url.port)
+        let checked = try EndpointPolicy.pinned(
+            RemoteEndpoint(baseURL: "http://localhost:\(port)/v1", model: LargeModelServer.modelName), allowPublic: false)
+        #expect(checked.pinnedAddress == "127.0.0.1", "localhost is pinned to the address the policy checked, IPv4 first")
+        var unresolvable = RemoteEndpoint(baseURL: "http://ragd-pinned.invalid:\(port)/v1", model: LargeModelServer.modelName)
+        unresolvable.pinnedAddress = "127.0.0.1"
+        let (text, _) = try await Self.ask(RemoteChatModel(endpoint: unresolvable, contextLength: 4096))
+        #expect(text.contains("7"), "reply: \(text)")
+    }
+
     @Test func aKilledServerIsRestartedAndAnswersAgain() async throws {
         let server = try await LargeModelServer.shared.server()
         let pid = try #require(await server.pid)
