@@ -125,6 +125,9 @@ public struct Answer: Sendable, Equatable, Codable {
     public var promptMessages: [ChatMessage] = []
     /// Highest similarity of any retrieved chunk to the question.
     public var confidence: Double
+    /// How many candidates of the retrieval the access filter hid from the asker (a count for
+    /// the audit log, never which).
+    public var hiddenCandidates: Int = 0
 
     /// Sentences the model wrote that were withheld, with the reason for each.
     public var withheld: [Verification.Claim] { verification?.claims.filter { !$0.supported } ?? [] }

@@ -70,7 +70,8 @@ public struct Assistant: Sendable {
                      emit: (AnswerEvent) -> Void) async throws -> Answer {
         let clock = ContinuousClock()
         let started = clock.now
-        let (questionVector, hits) = try await retriever.retrieve(question, method: method, access: access)
+        let retrieval = try await retriever.retrieval(question, method: method, access: access)
+        let (questionVector, hits) = (retrieval.vector, retrieval.hits)
         let retrievalMs = (clock.now - started).milliseconds
         let sources = hits.enumerated().map { Source(number: $0.offset + 1, hit: $0.element) }
         let confidence = sources.map(\.similarity).max() ?? 0
@@ -81,7 +82,8 @@ public struct Assistant: Sendable {
             route: RouteDecision(target: .none, model: nil, reason: ""), sources: sources, cited: [],
             verification: nil, rejectedText: nil, evidence: nil, retrievalMilliseconds: retrievalMs,
             timeToFirstTokenMilliseconds: nil, timeToFirstShownMilliseconds: nil, timeToFirstSentenceMilliseconds: nil,
-            totalMilliseconds: 0, promptTokens: 0, generatedTokens: 0, confidence: confidence)
+            totalMilliseconds: 0, promptTokens: 0, generatedTokens: 0, confidence: confidence,
+            hiddenCandidates: retrieval.hiddenCandidates)
         func finished(_ a: Answer) -> Answer {
             var a = a
             a.totalMilliseconds = (clock.now - started).milliseconds

@@ -22,25 +22,50 @@ public struct Retriever: Sendable {
         self.embedder = embedder
     }
 
+    /// What a retrieval found for a question.
+    public struct Retrieval: Sendable {
+        /// The question's embedding.
+        public var vector: [Float]
+        /// The hits, best first.
+        public var hits: [SearchHit]
+        /// How many candidates the access filter hid (`SearchResults.hiddenCandidates`).
+        public var hiddenCandidates: Int
+    }
+
     /// The question's embedding and its hits, best first.
     public func retrieve(_ question: String, method: SearchMethod = .hybrid, access: AccessFilter) async throws
         -> (vector: [Float], hits: [SearchHit])
     {
+        let found = try await retrieval(question, method: method, access: access)
+        return (found.vector, found.hits)
+    }
+
+    /// The question's embedding, its hits and the count of hidden candidates, from one search.
+    public func retrieval(_ question: String, method: SearchMethod = .hybrid, access: AccessFilter) async throws
+        -> Retrieval
+    {
         let vector = try await embedder.embed(question, as: .query)
-        return (vector, try retrieve(question, vector: vector, method: method, access: access))
+        return try retrieval(question, vector: vector, method: method, access: access)
     }
 
     /// The hits for a question whose embedding is already known, best first.
     public func retrieve(_ question: String, vector: [Float], method: SearchMethod = .hybrid, access: AccessFilter)
         throws -> [SearchHit]
     {
+        try retrieval(question, vector: vector, method: method, access: access).hits
+    }
+
+    private func retrieval(_ question: String, vector: [Float], method: SearchMethod, access: AccessFilter) throws
+        -> Retrieval
+    {
         var request = SearchRequest(
             text: question, vector: vector, method: method, limit: max(limit * 3, ranker?.depth ?? 0),
             candidates: candidates, access: access)
         request.fusion = fusion
-        var hits = Self.dropNearDuplicates(try store.search(request), threshold: duplicateThreshold)
+        let results = try store.searchResults(request)
+        var hits = Self.dropNearDuplicates(results.hits, threshold: duplicateThreshold)
         if let ranker { hits = ranker.rank(question, hits) }
-        return Array(hits.prefix(limit))
+        return Retrieval(vector: vector, hits: Array(hits.prefix(limit)), hiddenCandidates: results.hiddenCandidates)
     }
 
     /// Removes hits whose text nearly repeats a better-ranked hit (copied pages, quoted passages).

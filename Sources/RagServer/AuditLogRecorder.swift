@@ -12,23 +12,18 @@ import RagStore
 /// latencies, token counts, and how many candidates access control hid — a count, never which.
 public struct AuditLogRecorder: Sendable {
     public let log: AuditLog
-    let store: RagStore
-    let embedder: any EmbeddingModel
     /// SHA-256 of each in-process model file, by model identifier.
     let modelHashes: [String: String]
 
-    public init(log: AuditLog, store: RagStore, embedder: any EmbeddingModel, modelHashes: [String: String]) {
+    public init(log: AuditLog, modelHashes: [String: String]) {
         self.log = log
-        self.store = store
-        self.embedder = embedder
         self.modelHashes = modelHashes
     }
 
+    /// Records an answered question. The count of hidden candidates comes from the answer's own
+    /// retrieval (the same search, not a second one).
     public func recordQuestion(_ answer: Answer, identity: Identity, clientAddress: String?, channel: AskChannel) async throws {
-        let vector = try await embedder.embed(answer.question, as: .query)
-        let hidden = try store.hiddenCandidateCount(SearchRequest(
-            text: answer.question, vector: vector, method: .hybrid, limit: answer.sources.count, candidates: 50,
-            access: identity.access))
+        let hidden = answer.hiddenCandidates
         let sources = answer.sources.map { s in
             AuditSource(documentId: s.documentId, documentVersion: s.documentVersion, contentSHA256: s.documentSHA256,
                         title: s.title, location: s.location, chunkIds: [s.chunkId], score: (s.similarity * 1000).rounded() / 1000)

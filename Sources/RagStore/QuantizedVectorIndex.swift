@@ -148,13 +148,22 @@ final class QuantizedVectorIndex: Sendable {
 
     /// The ids of the `count` chunks whose codes are nearest to `query`'s in Hamming distance,
     /// among those whose document `readable` allows (nil: all).
-    func candidates(_ snapshot: Snapshot, query: [Float], count: Int, readable: ((Int64) -> Bool)?) -> [Int64] {
+    ///
+    /// With `hiddenWindow` > 0 (and a `readable` filter) the same scan also finds which of the
+    /// `hiddenWindow` nearest chunks of everyone's documents the filter hid: the audit log's
+    /// count of what access control kept from this reader, without a second search.
+    func candidates(_ snapshot: Snapshot, query: [Float], count: Int, readable: ((Int64) -> Bool)?,
+                    hiddenWindow: Int = 0) -> (ids: [Int64], hidden: [Int64]) {
         let n = snapshot.ids.count
-        guard n > 0, count > 0 else { return [] }
+        guard n > 0, count > 0 || hiddenWindow > 0 else { return ([], []) }
         let q = Self.words(Self.code(query), count: words)
         let unreadable = UInt16.max
+        // An unreadable chunk's distance, kept when hidden ones are counted: marked by the top bit.
+        let hiddenMark: UInt16 = 0x8000
+        let countHidden = readable != nil && hiddenWindow > 0
         var distances = [UInt16](repeating: 0, count: n)
         var histogram = [Int](repeating: 0, count: dimensions + 2)
+        var hiddenHistogram = [Int](repeating: 0, count: countHidden ? dimensions + 2 : 0)
         // Pass 1: every distance, and how many chunks have each.
         let words = self.words
         snapshot.codes.withUnsafeBufferPointer { codes in
@@ -176,13 +185,21 @@ final class QuantizedVectorIndex: Sendable {
                                 }
                                 return
                             }
-                            for i in 0..<n {
-                                if let readable, !readable(documents[i]) { out[i] = unreadable; continue }
-                                var d = 0
-                                let base = i &* words
-                                for w in 0..<words { d &+= (codes[base &+ w] ^ q[w]).nonzeroBitCount }
-                                out[i] = UInt16(truncatingIfNeeded: d)
-                                histogram[d] &+= 1
+                            hiddenHistogram.withUnsafeMutableBufferPointer { hiddenHistogram in
+                                for i in 0..<n {
+                                    let hidden = readable.map { !$0(documents[i]) } ?? false
+                                    if hidden && !countHidden { out[i] = unreadable; continue }
+                                    var d = 0
+                                    let base = i &* words
+                                    for w in 0..<words { d &+= (codes[base &+ w] ^ q[w]).nonzeroBitCount }
+                                    if hidden {
+                                        out[i] = hiddenMark | UInt16(truncatingIfNeeded: d)
+                                        hiddenHistogram[d] &+= 1
+                                    } else {
+                                        out[i] = UInt16(truncatingIfNeeded: d)
+                                        histogram[d] &+= 1
+                                    }
+                                }
                             }
                         }
                     }
@@ -197,15 +214,31 @@ final class QuantizedVectorIndex: Sendable {
             below += histogram[threshold]
             threshold += 1
         }
+        // The distance at which `hiddenWindow` chunks of everyone's are reached.
+        var windowThreshold = -1
+        if countHidden {
+            let wantedWindow = hiddenWindow + snapshot.deleted.count
+            var within = 0
+            windowThreshold = 0
+            while windowThreshold < histogram.count - 1,
+                  within + histogram[windowThreshold] + hiddenHistogram[windowThreshold] < wantedWindow {
+                within += histogram[windowThreshold] + hiddenHistogram[windowThreshold]
+                windowThreshold += 1
+            }
+        }
         // Pass 2: all chunks under the threshold, and those at it until `wanted` are taken.
         var atThreshold = wanted - below
         var picked: [(distance: UInt16, id: Int64)] = []
         picked.reserveCapacity(wanted)
+        var window: [(distance: UInt16, id: Int64, hidden: Bool)] = []
         let limit = UInt16(truncatingIfNeeded: threshold)
         distances.withUnsafeBufferPointer { distances in
             for i in 0..<n {
                 let d = distances[i]
-                guard d <= limit, d != unreadable else { continue }
+                if countHidden, d != unreadable, Int(d & ~hiddenMark) <= windowThreshold {
+                    window.append((d & ~hiddenMark, snapshot.ids[i], d & hiddenMark != 0))
+                }
+                guard d <= limit, d != unreadable, d & hiddenMark == 0 else { continue }
                 if d == limit {
                     guard atThreshold > 0 else { continue }
                     atThreshold -= 1
@@ -216,6 +249,8 @@ final class QuantizedVectorIndex: Sendable {
             }
         }
         picked.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.id < $1.id }
-        return picked.prefix(count).map(\.id)
+        window.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.id < $1.id }
+        let hidden = window.lazy.filter { !snapshot.deleted.contains($0.id) }.prefix(hiddenWindow).filter(\.hidden).map(\.id)
+        return (Array(picked.prefix(count).map(\.id)), Array(hidden))
     }
 }

@@ -104,6 +104,15 @@ public struct SearchHit: Sendable, Equatable {
     }
 }
 
+/// A search's hits, and how many candidates the access filter hid from the reader.
+public struct SearchResults: Sendable {
+    public var hits: [SearchHit]
+    /// How many chunks among each ranking's first `candidates` of everyone's documents (full
+    /// text by BM25, vectors by the index's binary codes) the reader may not see, counted once.
+    /// A count for the audit log, never which chunks; 0 for `.unrestricted`.
+    public var hiddenCandidates: Int
+}
+
 extension RagStore {
     /// Reciprocal rank fusion's constant: ranks are damped by k + rank (Cormack et al., 2009).
     static let rrfK = 60.0
@@ -111,27 +120,34 @@ extension RagStore {
     /// Ranks chunks for a query, with the access filter applied inside each SQL statement.
     /// - Throws: GRDB's `DatabaseError`.
     public func search(_ request: SearchRequest) throws -> [SearchHit] {
+        try searchResults(request).hits
+    }
+
+    /// Ranks chunks for a query as `search` does, and counts in the same rankings the
+    /// candidates the access filter hid (`SearchResults.hiddenCandidates`).
+    /// - Throws: GRDB's `DatabaseError`.
+    public func searchResults(_ request: SearchRequest) throws -> SearchResults {
         let wantsText = request.method != .vector
         let wantsVector = request.method != .bm25 && request.vector != nil
-        @Sendable func fullTextRanking() throws -> [(Int64, Double)] {
+        @Sendable func fullTextRanking() throws -> Ranking {
             try writer.read { db in
-                guard let match = try fullTextPlanner.match(db, text: request.text) else { return [] }
+                guard let match = try fullTextPlanner.match(db, text: request.text) else { return Ranking() }
                 return try Self.fullText(db, match: match, limit: request.candidates, access: request.access)
             }
         }
-        @Sendable func vectorRanking() throws -> [(Int64, Double)] {
-            guard let query = request.vector else { return [] }
+        @Sendable func vectorRanking() throws -> Ranking {
+            guard let query = request.vector else { return Ranking() }
             return try writer.read { db in
                 try nearest(db, vector: query, limit: request.candidates, access: request.access,
                             rescore: request.rescoreCandidates ?? configuration.rescoreCandidates)
             }
         }
-        var bm25: [(Int64, Double)] = []
-        var vector: [(Int64, Double)] = []
+        var bm25 = Ranking()
+        var vector = Ranking()
         if wantsText && wantsVector {
             // Each ranking on its own reader connection and thread: on two cores a hybrid search
             // takes about as long as the slower ranking instead of the sum of both.
-            let results = Mutex<[Result<[(Int64, Double)], any Error>?]>([nil, nil])
+            let results = Mutex<[Result<Ranking, any Error>?]>([nil, nil])
             DispatchQueue.concurrentPerform(iterations: 2) { i in
                 let result = Result { i == 0 ? try fullTextRanking() : try vectorRanking() }
                 results.withLock { $0[i] = result }
@@ -144,7 +160,18 @@ extension RagStore {
         } else if wantsVector {
             vector = try vectorRanking()
         }
-        return try writer.read { db in try hits(db, request, bm25: bm25, vector: vector) }
+        let rankings = (bm25: bm25, vector: vector)
+        let found = try writer.read { db in
+            try self.hits(db, request, bm25: rankings.bm25.ranked, vector: rankings.vector.ranked)
+        }
+        return SearchResults(hits: found, hiddenCandidates: bm25.hidden.union(vector.hidden).count)
+    }
+
+    /// One ranking's candidates for the reader, best first, and the chunks among everyone's
+    /// first candidates that the access filter hid.
+    struct Ranking: Sendable {
+        var ranked: [(Int64, Double)] = []
+        var hidden: Set<Int64> = []
     }
 
     /// Fuses the two rankings and reads the hits' chunks and documents.
@@ -193,24 +220,38 @@ extension RagStore {
     }
 
     /// BM25 over text (weight 1) and section path (weight 2: headings name the topic).
-    static func fullText(_ db: Database, match: String, limit: Int, access: AccessFilter) throws -> [(Int64, Double)] {
+    ///
+    /// For a restricted reader one statement ranks everyone's matches with the access condition
+    /// as a column: the reader's first `limit` are the ranking, and those the condition fails
+    /// among everyone's first `limit` are the hidden ones.
+    static func fullText(_ db: Database, match: String, limit: Int, access: AccessFilter) throws -> Ranking {
         if case .unrestricted = access {
-            return try Row.fetchAll(db, sql: """
+            let ranked: [(Int64, Double)] = try Row.fetchAll(db, sql: """
                 SELECT rowid AS id, bm25(chunk_fts, 1.0, 2.0) AS score FROM chunk_fts
                 WHERE chunk_fts MATCH ? ORDER BY score LIMIT ?
                 """, arguments: [match, limit]).map { ($0["id"], $0["score"]) }
+            return Ranking(ranked: ranked)
         }
         let filter = access.documentCondition
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT f.rowid AS id, bm25(chunk_fts, 1.0, 2.0) AS score
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT f.rowid AS id, bm25(chunk_fts, 1.0, 2.0) AS score, (\(filter.sql)) AS readable
             FROM chunk_fts f
             JOIN chunk c ON c.id = f.rowid
             JOIN document d ON d.id = c.document_id
-            WHERE chunk_fts MATCH ? AND \(filter.sql)
+            WHERE chunk_fts MATCH ?
             ORDER BY score
-            LIMIT ?
-            """, arguments: StatementArguments([match] + filter.arguments.map { $0 as any DatabaseValueConvertible } + [limit]))
-        return rows.map { ($0["id"], $0["score"]) }
+            """, arguments: StatementArguments(filter.arguments.map { $0 as any DatabaseValueConvertible } + [match]))
+        var ranking = Ranking()
+        var seen = 0
+        while ranking.ranked.count < limit || seen < limit, let row = try rows.next() {
+            seen += 1
+            if row["readable"] as Bool {
+                if ranking.ranked.count < limit { ranking.ranked.append((row["id"], row["score"])) }
+            } else if seen <= limit {
+                ranking.hidden.insert(row["id"])
+            }
+        }
+        return ranking
     }
 
     /// Reads the binary codes of all vectors into memory (the first search does it otherwise).
@@ -221,7 +262,9 @@ extension RagStore {
     /// Nearest neighbours by cosine distance among readable documents: the `rescore` nearest by
     /// binary code (QuantizedVectorIndex), re-scored with their float32 vectors. Exact when the
     /// readable chunks number no more than `rescore`.
-    func nearest(_ db: Database, vector: [Float], limit: Int, access: AccessFilter, rescore: Int) throws -> [(Int64, Double)] {
+    /// For a restricted reader the same scan finds which of everyone's `limit` nearest (by
+    /// binary code) the filter hid.
+    func nearest(_ db: Database, vector: [Float], limit: Int, access: AccessFilter, rescore: Int) throws -> Ranking {
         let snapshot = try vectorIndex.snapshot(db)
         var readable: ((Int64) -> Bool)?
         if case .groups = access {
@@ -233,9 +276,11 @@ extension RagStore {
             for id in ids { bitmap[Int(id)] = true }
             readable = { id in id >= 0 && id < bitmap.count && bitmap[Int(id)] }
         }
-        let candidates = vectorIndex.candidates(snapshot, query: vector, count: max(limit, rescore), readable: readable)
-        let scored = try Self.cosineDistances(db, query: vector, ids: candidates)
-        return Array(scored.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }.prefix(limit))
+        let candidates = vectorIndex.candidates(
+            snapshot, query: vector, count: max(limit, rescore), readable: readable, hiddenWindow: readable == nil ? 0 : limit)
+        let scored = try Self.cosineDistances(db, query: vector, ids: candidates.ids)
+        return Ranking(ranked: Array(scored.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }.prefix(limit)),
+                       hidden: Set(candidates.hidden))
     }
 
     /// Cosine distances (as sqlite-vec's `vec_distance_cosine`) from `query` to the stored
@@ -298,35 +343,6 @@ extension RagStore {
                     """, arguments: StatementArguments([blob, limit] as [any DatabaseValueConvertible] + filter.arguments))
             }
             return rows.map { ($0["chunk_id"], $0["distance"]) }
-        }
-    }
-}
-
-extension RagStore {
-    /// How many of the candidates a search would have ranked were hidden by the access filter:
-    /// the same full-text and nearest-neighbour candidate lists without the filter, minus those
-    /// the reader may see. For the audit log, which records this count and never which chunks.
-    /// - Returns: 0 for `.unrestricted`.
-    public func hiddenCandidateCount(_ request: SearchRequest) throws -> Int {
-        guard case .groups = request.access else { return 0 }
-        return try writer.read { db in
-            var candidates = Set<Int64>()
-            if request.method != .vector, let match = try self.fullTextPlanner.match(db, text: request.text) {
-                candidates.formUnion(try Self.fullText(db, match: match, limit: request.candidates, access: .unrestricted).map(\.0))
-            }
-            if request.method != .bm25, let query = request.vector {
-                candidates.formUnion(try self.nearest(
-                    db, vector: query, limit: request.candidates, access: .unrestricted,
-                    rescore: request.rescoreCandidates ?? self.configuration.rescoreCandidates).map(\.0))
-            }
-            guard !candidates.isEmpty else { return 0 }
-            let filter = request.access.documentCondition
-            let visible = try Int.fetchOne(db, sql: """
-                SELECT count(*) FROM chunk c JOIN document d ON d.id = c.document_id
-                WHERE c.id IN (SELECT value FROM json_each(?)) AND \(filter.sql)
-                """, arguments: StatementArguments(
-                    ["[" + candidates.map(String.init).joined(separator: ",") + "]"] + filter.arguments)) ?? 0
-            return candidates.count - visible
         }
     }
 }

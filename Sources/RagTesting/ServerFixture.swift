@@ -83,7 +83,7 @@ public actor ServerFixture {
 
         let assistant = Assistant(retriever: Retriever(store: store, embedder: embedder), smallModel: try TestModels.chat.get())
         let auditLog = try AuditLog(path: folder.appendingPathComponent("ragd-audit.sqlite").path)
-        let recorder = AuditLogRecorder(log: auditLog, store: store, embedder: embedder,
+        let recorder = AuditLogRecorder(log: auditLog,
                                         modelHashes: [assistant.smallModel.identifier: "fixture-model-sha256"])
         let server = RagServer(store: store, assistant: assistant, configuration: Self.configuration, audit: recorder)
         var tokens: [String: String] = [:]

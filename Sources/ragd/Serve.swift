@@ -76,7 +76,7 @@ struct Serve: AsyncParsableCommand {
         if let large = context.configuration.largeModel, let launch = large.launch {
             modelHashes[large.model] = try FileHasher.sha256(path: launch.model).hex
         }
-        let recorder = AuditLogRecorder(log: auditLog, store: context.store, embedder: context.embedder, modelHashes: modelHashes)
+        let recorder = AuditLogRecorder(log: auditLog, modelHashes: modelHashes)
         let server = RagServer(store: context.store, assistant: assistant, configuration: serverConfiguration,
                                audit: recorder, logger: Logger(label: "ragd.server"))
         let setupToken = try server.accounts.issueSetupTokenIfNeeded()

@@ -75,10 +75,22 @@ import Testing
         let retriever = Retriever(store: copy, embedder: embedder)
         let question = "What's the largest number of tables SQLite will let me combine in a single join?"
         for method in SearchMethod.allCases {
-            let (_, outsider) = try await retriever.retrieve(question, method: method, access: .groups(["engineering"]))
-            #expect(!outsider.contains { $0.documentPath.hasSuffix("limits.html") }, "\(method) leaked a restricted chunk")
-            let (_, insider) = try await retriever.retrieve(question, method: method, access: .groups(["legal"]))
-            #expect(insider.contains { $0.documentPath.hasSuffix("limits.html") }, "\(method) hid a permitted chunk")
+            let outsider = try await retriever.retrieval(question, method: method, access: .groups(["engineering"]))
+            #expect(!outsider.hits.contains { $0.documentPath.hasSuffix("limits.html") }, "\(method) leaked a restricted chunk")
+            // The same search counts what it hid (for the audit log): limits.html's chunks rank
+            // among everyone's first candidates for this question.
+            #expect(outsider.hiddenCandidates > 0, "\(method) counted no hidden candidates")
+            let insider = try await retriever.retrieval(question, method: method, access: .groups(["legal"]))
+            #expect(insider.hits.contains { $0.documentPath.hasSuffix("limits.html") }, "\(method) hid a permitted chunk")
+            #expect(insider.hiddenCandidates == 0, "nothing is hidden from a reader of every document")
+            let everyone = try await retriever.retrieval(question, method: method, access: .unrestricted)
+            #expect(everyone.hiddenCandidates == 0)
+            let chunks = try await copy.writer.read { db in
+                try Int.fetchOne(db, sql: """
+                    SELECT count(*) FROM chunk c JOIN document d ON d.id = c.document_id WHERE d.path LIKE '%limits.html'
+                    """) ?? 0
+            }
+            #expect(outsider.hiddenCandidates <= chunks, "hidden candidates are limits.html's chunks, counted once")
         }
     }
 }
