@@ -1,4 +1,5 @@
 import Foundation
+import RagCore
 import RagInference
 import RagStore
 
@@ -12,7 +13,7 @@ public struct Source: Sendable, Equatable, Codable {
     public var documentSHA256: String?
     public var title: String
     public var path: String
-    public var format: String
+    public var format: DocumentFormat
     public var sectionPath: String
     public var anchor: String?
     public var pageStart: Int?
@@ -32,7 +33,7 @@ public struct Source: Sendable, Equatable, Codable {
 }
 
 /// Which path produced an answer.
-public enum AnswerPath: String, Sendable, Codable {
+public enum AnswerPath: String, Sendable, Codable, CaseIterable {
     /// The on-prem small model, its citations verified.
     case smallModel = "small_model"
     /// The larger in-network model, its citations verified.

@@ -74,10 +74,10 @@ extension RagServer {
         }
     }
 
-    func addAPIRoutes(to group: RouterGroup<RagRequestContext>) {
+    func addAPIRoutes(to group: RouterGroup<SignedInContext>) {
         group.post("/api/v1/ask") { request, context in
             let body = try await Self.decodeJSON(AskRequest.self, request)
-            let identity = context.identity!
+            let identity = context.identity
             if body.stream == true {
                 let stream = try await askService.ask(body.question, identity: identity, clientAddress: context.clientAddress, channel: .api)
                 return EventStream.response(stream, identity: identity, html: false)
@@ -93,7 +93,7 @@ extension RagServer {
             let limit = min(max(request.uri.queryParameters["limit"].flatMap { Int(String($0)) } ?? 10, 1), 50)
             var retriever = askService.assistant.retriever
             retriever.limit = limit
-            let access = context.identity!.access
+            let access = context.identity.access
             let search = retriever
             let (_, hits) = try await searchGate.withTurn { try await search.retrieve(query, access: access) }
             let results = hits.map { hit in
@@ -107,7 +107,7 @@ extension RagServer {
         }
     }
 
-    func addAdminAPIRoutes(to group: RouterGroup<RagRequestContext>) {
+    func addAdminAPIRoutes(to group: RouterGroup<SignedInContext>) {
         group.get("/api/v1/jobs") { _, _ in try Self.json(["jobs": try store.jobs(limit: 50).map(JobView.init)]) }
         group.get("/api/v1/jobs/{id}") { _, context in
             guard let id = context.parameters.get("id", as: Int64.self), let job = try store.job(id: id) else {
@@ -117,7 +117,7 @@ extension RagServer {
         }
         group.post("/api/v1/jobs") { request, context in
             let body = try await Self.decodeJSON([String: JSONScalar].self, request)
-            let job = try enqueue(form: body.mapValues(\.text), identity: context.identity!)
+            let job = try enqueue(form: body.mapValues(\.text), identity: context.identity)
             await recordAction("reingest", ["job": String(job.id!), "scope": job.scope.rawValue], context: context)
             return try Self.json(JobView(job), status: .accepted)
         }

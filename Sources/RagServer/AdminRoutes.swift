@@ -5,11 +5,11 @@ import RagStore
 /// Admin pages: sources and their groups, documents with status and errors, re-ingest jobs
 /// with live progress, users. Every change is recorded in the audit log.
 extension RagServer {
-    func addAdminRoutes(to group: RouterGroup<RagRequestContext>) {
-        group.get("/admin") { _, context in try adminPage(identity: context.identity!, message: nil) }
+    func addAdminRoutes(to group: RouterGroup<SignedInContext>) {
+        group.get("/admin") { _, context in try adminPage(identity: context.identity, message: nil) }
         group.get("/admin/documents") { request, context in
             let sourceId = request.uri.queryParameters["source"].flatMap { Int64(String($0)) }
-            return try documentsPage(identity: context.identity!, sourceId: sourceId)
+            return try documentsPage(identity: context.identity, sourceId: sourceId)
         }
         group.post("/admin/sources") { request, context in
             var request = request
@@ -17,14 +17,14 @@ extension RagServer {
             let root = URL(fileURLWithPath: try form.required("root")).standardizedFileURL.resolvingSymlinksInPath().path
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) else {
-                return try adminPage(identity: context.identity!, message: "\(root) does not exist on the server.", status: .badRequest)
+                return try adminPage(identity: context.identity, message: "\(root) does not exist on the server.", status: .badRequest)
             }
             let name = form["name"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
             let groups = GroupList.parse(form["groups"] ?? "")
             let source = try store.addSource(root: root, name: name, groups: groups)
             await recordAction("source.add", ["source": root, "groups": groups.joined(separator: ",")], context: context)
             if form["ingest"] == "yes" {
-                _ = try? store.enqueueJob(scope: .source, sourceId: source.id, requestedBy: context.identity!.name)
+                _ = try? store.enqueueJob(scope: .source, sourceId: source.id, requestedBy: context.identity.name)
             }
             return HTML.redirect("/admin")
         }
@@ -46,7 +46,7 @@ extension RagServer {
         group.post("/admin/jobs") { request, context in
             var request = request
             let form = try await FormData.read(&request)
-            let job = try enqueue(form: form.fields, identity: context.identity!)
+            let job = try enqueue(form: form.fields, identity: context.identity)
             await recordAction("reingest", ["job": String(job.id!), "scope": job.scope.rawValue,
                                             "source_id": job.sourceId.map(String.init) ?? "",
                                             "document_id": job.documentId.map(String.init) ?? ""], context: context)
@@ -76,15 +76,15 @@ extension RagServer {
                 await recordAction("user.add", ["name": user.name, "role": role.rawValue, "groups": user.groupList.joined(separator: ",")],
                                    context: context)
             } catch let error as AccountError {
-                return try adminPage(identity: context.identity!, message: error.description, status: .badRequest)
+                return try adminPage(identity: context.identity, message: error.description, status: .badRequest)
             } catch let error as StoreError {
-                return try adminPage(identity: context.identity!, message: error.description, status: .conflict)
+                return try adminPage(identity: context.identity, message: error.description, status: .conflict)
             }
             return HTML.redirect("/admin#users")
         }
         group.post("/admin/users/{name}/disable") { _, context in
             guard let name = context.parameters.get("name") else { throw ServerError.notFound() }
-            guard name.lowercased() != context.identity!.name.lowercased() else {
+            guard name.lowercased() != context.identity.name.lowercased() else {
                 throw ServerError.badRequest("You cannot disable your own account.")
             }
             _ = try mapStoreErrors { try store.updateUser(name: name) { $0.disabled = true } }
@@ -93,7 +93,7 @@ extension RagServer {
         }
     }
 
-    func sourceId(_ context: RagRequestContext) throws -> Int64 {
+    func sourceId(_ context: SignedInContext) throws -> Int64 {
         guard let id = context.parameters.get("id", as: Int64.self) else { throw ServerError.notFound() }
         return id
     }

@@ -1,16 +1,17 @@
 import Foundation
+import RagAssistant
 import RagStore
 
 /// Renders answers and their sources as HTML. All text is escaped first; only the citation
 /// markers [n] become links, and only to sources that exist.
 enum AnswerHTML {
-    static func routeLabel(path: String, model: String?) -> String {
+    static func routeLabel(path: AnswerPath, model: String?) -> String {
         let name = model.map { " (\($0))" } ?? ""
         switch path {
-        case "small_model": return "Answered by the on-prem model\(name); every sentence cites a source that supports it."
-        case "large_model": return "Answered by the larger in-network model\(name); every sentence cites a source that supports it."
-        case "quoted_fallback": return "Quoted from the sources: nothing the model wrote passed the citation check, so these are the documents' own words."
-        default: return "Not found in the documents you can read."
+        case .smallModel: return "Answered by the on-prem model\(name); every sentence cites a source that supports it."
+        case .largeModel: return "Answered by the larger in-network model\(name); every sentence cites a source that supports it."
+        case .quotedFallback: return "Quoted from the sources: nothing the model wrote passed the citation check, so these are the documents' own words."
+        case .notFound: return "Not found in the documents you can read."
         }
     }
 
@@ -77,9 +78,9 @@ enum AnswerHTML {
     /// The whole answer block, as the streamed page ends with and the non-script page shows.
     static func answer(_ view: AnswerView, identity: Identity?) -> String {
         let numbers = Set(view.sources.map(\.number))
-        var html = "<p class=\"route route-\(HTML.escape(view.path))\" data-path=\"\(HTML.escape(view.path))\">"
+        var html = "<p class=\"route route-\(view.path.rawValue)\" data-path=\"\(view.path.rawValue)\">"
             + HTML.escape(routeLabel(path: view.path, model: view.route.model)) + "</p>"
-        if let e = view.evidence, view.path != "quoted_fallback" { html += evidence(e) }
+        if let e = view.evidence, view.path != .quotedFallback { html += evidence(e) }
         html += "<div class=\"answer-text\">\(text(view.answer, sourceNumbers: numbers))</div>"
         if view.withheld > 0 {
             html += "<p class=\"withheld\">\(view.withheld) generated sentence\(view.withheld == 1 ? " was" : "s were") "

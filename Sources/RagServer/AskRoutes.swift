@@ -1,14 +1,15 @@
 import Foundation
 import Hummingbird
+import RagAssistant
 import RagStore
 
 /// The employee's pages: ask (streamed), history, feedback.
 extension RagServer {
-    func addAskRoutes(to group: RouterGroup<RagRequestContext>) {
-        group.get("/") { _, context in askPage(identity: context.identity!, answer: nil) }
+    func addAskRoutes(to group: RouterGroup<SignedInContext>) {
+        group.get("/") { _, context in askPage(identity: context.identity, answer: nil) }
         group.post("/ask") { request, context in
             var request = request
-            let identity = context.identity!
+            let identity = context.identity
             let form = try await FormData.read(&request)
             let question = form["question"] ?? ""
             if request.wantsEventStream {
@@ -19,10 +20,10 @@ extension RagServer {
             let view = try await askService.complete(question, identity: identity, clientAddress: context.clientAddress, channel: .web)
             return askPage(identity: identity, answer: view)
         }
-        group.get("/history") { _, context in try historyPage(identity: context.identity!) }
+        group.get("/history") { _, context in try historyPage(identity: context.identity) }
         group.post("/feedback") { request, context in
             var request = request
-            let identity = context.identity!
+            let identity = context.identity
             let form = try await FormData.read(&request)
             guard let id = form["history_id"].flatMap(Int64.init), let helpful = form["helpful"], helpful == "yes" || helpful == "no"
             else { throw ServerError.badRequest("Choose helpful or not helpful.") }
@@ -81,7 +82,7 @@ extension RagServer {
                 <h2>\(HTML.escape(entry.question))</h2>
                 <p class="meta"><time datetime="\(ISO8601DateFormatter().string(from: entry.createdAt))">\
                 \(HTML.escape(Self.displayDate(entry.createdAt)))</time> · \
-                \(HTML.escape(AnswerHTML.routeLabel(path: entry.path, model: nil)))</p>
+                \(HTML.escape(AnswerHTML.routeLabel(path: AnswerPath(rawValue: entry.path) ?? .notFound, model: nil)))</p>
                 <div class="answer-text">\(AnswerHTML.text(entry.answer, sourceNumbers: []))</div>
                 \(sourceItems.isEmpty ? "" : "<ol class=\"sources plain\">\(sourceItems)</ol>")
                 \(feedback)

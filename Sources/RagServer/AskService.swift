@@ -1,4 +1,5 @@
 import Foundation
+import RagCore
 import Logging
 import RagAssistant
 import RagStore
@@ -29,9 +30,9 @@ public struct SourceView: Codable, Sendable, Equatable {
     }
 
     /// The original file, at the page (PDF) or the section anchor (HTML).
-    static func link(documentId: Int64, format: String, page: Int?, anchor: String?) -> String {
+    static func link(documentId: Int64, format: DocumentFormat, page: Int?, anchor: String?) -> String {
         let base = "/documents/\(documentId)"
-        if format == "pdf", let page { return base + "#page=\(page)" }
+        if format == .pdf, let page { return base + "#page=\(page)" }
         if let anchor, !anchor.isEmpty {
             return base + "#" + (anchor.addingPercentEncoding(withAllowedCharacters: .urlFragmentAllowed) ?? "")
         }
@@ -46,16 +47,10 @@ public struct SourceView: Codable, Sendable, Equatable {
 
 /// A finished answer as readers and API clients see it.
 public struct AnswerView: Codable, Sendable, Equatable {
-    public struct Route: Codable, Sendable, Equatable {
-        public var target: String
-        public var model: String?
-        public var reason: String
-    }
     public var question: String
     public var answer: String
-    /// small_model, large_model, quoted_fallback or not_found.
-    public var path: String
-    public var route: Route
+    public var path: AnswerPath
+    public var route: RouteDecision
     public var sources: [SourceView]
     public var cited: [Int]
     public var historyId: Int64?
@@ -77,8 +72,8 @@ public struct AnswerView: Codable, Sendable, Equatable {
     init(_ answer: Answer, historyId: Int64?) {
         question = answer.question
         self.answer = answer.text
-        path = answer.path.rawValue
-        route = Route(target: answer.route.target.rawValue, model: answer.route.model, reason: answer.route.reason)
+        path = answer.path
+        route = answer.route
         sources = answer.sources.map(SourceView.init)
         cited = answer.cited
         self.historyId = historyId
@@ -130,7 +125,7 @@ public struct EvidenceView: Codable, Sendable, Equatable {
 public enum AskEvent: Sendable, Equatable {
     case sources([SourceView])
     case evidence(EvidenceView)
-    case route(AnswerView.Route)
+    case route(RouteDecision)
     case text(String)
     case withheld(Int)
     case done(AnswerView)
@@ -199,7 +194,7 @@ public struct AskService: Sendable {
                             continuation.yield(.evidence(EvidenceView(evidence, source: source)))
                         }
                     case .route(let route):
-                        continuation.yield(.route(.init(target: route.target.rawValue, model: route.model, reason: route.reason)))
+                        continuation.yield(.route(route))
                     case .text(let piece): continuation.yield(.text(piece))
                     case .withheld(let count): continuation.yield(.withheld(count))
                     case .answer(let answer):

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import RagAssistant
 import RagAudit
 
 /// The auditor's pages (role auditor only): search the audit log, open a record with its
@@ -9,7 +10,7 @@ import RagAudit
 extension RagServer {
     static let auditPageSize = 50
 
-    func addAuditRoutes(to group: RouterGroup<RagRequestContext>) {
+    func addAuditRoutes(to group: RouterGroup<SignedInContext>) {
         group.get("/audit") { request, context in
             guard let log = audit?.log else { throw ServerError(.notFound, "The audit log is not configured.") }
             let query = Self.queryDictionary(request)
@@ -174,7 +175,7 @@ extension RagServer {
             <label for="a-text">Words in question or answer</label><input id="a-text" name="text" value="\(field("text"))">
             <label for="a-doc">Document id</label><input id="a-doc" name="document" inputmode="numeric" value="\(field("document"))">
             <label for="a-route">Route</label><select id="a-route" name="route"><option value="">any</option>\(
-                ["small_model", "large_model", "quoted_fallback", "not_found"].map { option($0, route) }.joined())</select>
+                AnswerPath.allCases.map { option($0.rawValue, route) }.joined())</select>
             <label for="a-kind">Kind</label><select id="a-kind" name="kind"><option value="">any</option>\(
                 ["question", "admin", "audit"].map { option($0, kind) }.joined())</select>
             <button type="submit">Search</button>

@@ -1,4 +1,5 @@
 import Foundation
+import RagCore
 import HTTPTypes
 import Hummingbird
 import RagStore
@@ -6,10 +7,10 @@ import RagStore
 /// Original documents, for citation links. Access is checked in SQL exactly as for search: a
 /// document the reader may not see answers 404, the same as one that does not exist.
 extension RagServer {
-    func addDocumentRoutes(to group: RouterGroup<RagRequestContext>) {
+    func addDocumentRoutes(to group: RouterGroup<SignedInContext>) {
         group.get("/documents/{id}") { _, context in
             guard let id = context.parameters.get("id", as: Int64.self),
-                  let document = try store.document(id: id, access: context.identity!.access),
+                  let document = try store.document(id: id, access: context.identity.access),
                   document.status == .ingested || document.status == .ingestedOCR
             else { throw ServerError.notFound() }
             // The path comes from the database, never from the request: no traversal possible.
@@ -17,23 +18,23 @@ extension RagServer {
                 throw ServerError(.gone, "The file has moved or been deleted since it was ingested; an admin can re-ingest its source.")
             }
             var headers: HTTPFields = [
-                .contentType: Self.contentType(format: document.format), .xContentTypeOptions: "nosniff",
+                .contentType: Self.contentType(format: document.documentFormat), .xContentTypeOptions: "nosniff",
                 .cacheControl: "private, no-store", .referrerPolicy: "no-referrer",
                 .contentDisposition: "inline",
             ]
             // A stored HTML page may carry scripts: shown sandboxed, they cannot run or reach ragd.
-            if document.format != "pdf" { headers[.contentSecurityPolicy] = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'" }
+            if document.documentFormat != .pdf { headers[.contentSecurityPolicy] = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'" }
             let body = try await FileIO().loadFile(path: document.path, context: context)
             return Response(status: .ok, headers: headers, body: body)
         }
     }
 
-    static func contentType(format: String) -> String {
+    static func contentType(format: DocumentFormat?) -> String {
         switch format {
-        case "pdf": return "application/pdf"
-        case "html": return "text/html"
-        case "markdown": return "text/markdown; charset=utf-8"
-        default: return "text/plain; charset=utf-8"
+        case .pdf: return "application/pdf"
+        case .html: return "text/html"
+        case .markdown: return "text/markdown; charset=utf-8"
+        case .text, nil: return "text/plain; charset=utf-8"
         }
     }
 }

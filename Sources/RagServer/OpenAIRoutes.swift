@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import RagAssistant
 
 /// An OpenAI-compatible chat endpoint, so existing chat clients can use ragd: the last user
 /// message is the question; the reply is ragd's verified (or quoted) answer with its sources
@@ -35,7 +36,7 @@ extension RagServer {
 
     static let openAIModelName = "ragd"
 
-    func addOpenAIRoutes(to group: RouterGroup<RagRequestContext>) {
+    func addOpenAIRoutes(to group: RouterGroup<SignedInContext>) {
         group.get("/v1/models") { _, _ in
             try Self.json(ModelList(data: [.init(id: Self.openAIModelName, object: "model", created: 0, ownedBy: "ragd")]))
         }
@@ -44,7 +45,7 @@ extension RagServer {
             guard let question = body.messages.last(where: { $0.role == "user" })?.content?.text else {
                 throw ServerError.badRequest("messages must contain a user message with the question.")
             }
-            let identity = context.identity!
+            let identity = context.identity
             let id = "chatcmpl-" + Accounts.randomToken().prefix(24)
             let created = Int(Date().timeIntervalSince1970)
             if body.stream == true {
@@ -159,9 +160,9 @@ extension RagServer {
         var usage: Usage
         /// ragd's extension: the sources and how the answer was made.
         var ragd: Extension
-        struct Extension: Encodable { var sources: [SourceView]; var path: String }
+        struct Extension: Encodable { var sources: [SourceView]; var path: AnswerPath }
 
-        init(id: String, created: Int, content: String, usage: Usage, sources: [SourceView], path: String) {
+        init(id: String, created: Int, content: String, usage: Usage, sources: [SourceView], path: AnswerPath) {
             self.id = id
             self.created = created
             self.choices = [Choice(message: Message(content: content))]

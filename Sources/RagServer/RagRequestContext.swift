@@ -17,3 +17,25 @@ public struct RagRequestContext: RequestContext {
     /// The maximum request body: questions and forms are small.
     public var maxUploadSize: Int { 256 * 1024 }
 }
+
+/// The context of the routes only signed-in users reach (behind `RequireRole`): the identity is
+/// known, so handlers read it without unwrapping.
+public struct SignedInContext: ChildRequestContext {
+    public typealias ParentContext = RagRequestContext
+    public var coreContext: CoreRequestContextStorage
+    public let identity: Identity
+    public let clientAddress: String?
+
+    /// - Throws: `ServerError(.unauthorized)` when the request carries no valid credentials
+    ///   (`RequireRole` answers such requests before they get here).
+    public init(context: RagRequestContext) throws {
+        guard let identity = context.identity else {
+            throw ServerError(.unauthorized, "Sign in first, or send an API token: Authorization: Bearer <token>.")
+        }
+        self.coreContext = context.coreContext
+        self.identity = identity
+        self.clientAddress = context.clientAddress
+    }
+
+    public var maxUploadSize: Int { 256 * 1024 }
+}

@@ -43,19 +43,19 @@ public struct RagServer: Sendable {
         ]
     }
 
-    /// The router with every route. `extraRoutes` lets the daemon add groups (the audit pages)
-    /// behind the same authentication.
-    public func buildRouter(extraRoutes: (RouterGroup<RagRequestContext>) -> Void = { _ in }) -> Hummingbird.Router<RagRequestContext> {
+    /// The router with every route. Each group of signed-in routes converts the context to a
+    /// `SignedInContext` after `RequireRole` has let the request through.
+    public func buildRouter() -> Hummingbird.Router<RagRequestContext> {
         let router = Hummingbird.Router(context: RagRequestContext.self)
         router.add(middleware: MetricsAndLogMiddleware(metrics: metrics))
         router.add(middleware: AuthenticationMiddleware(accounts: accounts, trustedHeader: configuration.trustedHeader))
         addPublicRoutes(to: router)
-        let signedIn = router.group().add(middleware: RequireRole(.employee, .admin, .auditor))
+        let signedIn = router.group().add(middleware: RequireRole(.employee, .admin, .auditor)).group(context: SignedInContext.self)
         addAskRoutes(to: signedIn)
         addDocumentRoutes(to: signedIn)
         addAPIRoutes(to: signedIn)
         addOpenAIRoutes(to: signedIn)
-        let admin = router.group().add(middleware: RequireRole(.admin))
+        let admin = router.group().add(middleware: RequireRole(.admin)).group(context: SignedInContext.self)
         addAdminRoutes(to: admin)
         addAdminAPIRoutes(to: admin)
         let monitoring = router.group().add(middleware: RequireRole(.admin, .auditor))
@@ -76,17 +76,16 @@ public struct RagServer: Sendable {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                             body: .init(byteBuffer: ByteBuffer(string: text)))
         }
-        let auditors = router.group().add(middleware: RequireRole(.auditor))
+        let auditors = router.group().add(middleware: RequireRole(.auditor)).group(context: SignedInContext.self)
         addAuditRoutes(to: auditors)
-        extraRoutes(router.group())
         return router
     }
 
     /// Records an admin action in the audit log (when one is configured).
-    func recordAction(_ action: String, _ details: [String: String], context: RagRequestContext) async {
-        guard let audit, let identity = context.identity else { return }
+    func recordAction(_ action: String, _ details: [String: String], context: SignedInContext) async {
+        guard let audit else { return }
         do {
-            try await audit.recordAction(action, details: details, identity: identity, clientAddress: context.clientAddress)
+            try await audit.recordAction(action, details: details, identity: context.identity, clientAddress: context.clientAddress)
         } catch {
             logger.critical("audit record not written", metadata: ["action": "\(action)", "error": "\(error)"])
         }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import RagCore
 import Synchronization
 
 /// How to rank candidates.
@@ -64,7 +65,7 @@ public struct SearchHit: Sendable, Equatable {
     public var origin: String
     public var documentPath: String
     public var documentTitle: String?
-    public var documentFormat: String
+    public var documentFormat: DocumentFormat
     public var documentVersion: Int
     public var documentSHA256: String?
     /// 1-based rank in the BM25 list, and FTS5's bm25() value (lower is better), if found there.
@@ -80,7 +81,7 @@ public struct SearchHit: Sendable, Equatable {
     public var similarity: Double? { vectorDistance.map { 1 - $0 } }
 
     public init(chunkId: Int64, documentId: Int64, text: String, sectionPath: String, anchor: String?, pageStart: Int?,
-                pageEnd: Int?, origin: String, documentPath: String, documentTitle: String?, documentFormat: String,
+                pageEnd: Int?, origin: String, documentPath: String, documentTitle: String?, documentFormat: DocumentFormat,
                 documentVersion: Int, documentSHA256: String?, bm25Rank: Int?, bm25Score: Double?, vectorRank: Int?,
                 vectorDistance: Double?, fusedScore: Double) {
         self.chunkId = chunkId
@@ -212,7 +213,7 @@ extension RagStore {
             return SearchHit(
                 chunkId: id, documentId: row["document_id"], text: row["text"], sectionPath: row["section_path"],
                 anchor: row["anchor"], pageStart: row["page_start"], pageEnd: row["page_end"], origin: row["origin"],
-                documentPath: row["path"], documentTitle: row["title"], documentFormat: row["format"],
+                documentPath: row["path"], documentTitle: row["title"], documentFormat: DocumentFormat(rawValue: row["format"]) ?? .text,
                 documentVersion: row["version"], documentSHA256: row["content_sha256"],
                 bm25Rank: value.bm25?.0, bm25Score: value.bm25?.1, vectorRank: value.vector?.0,
                 vectorDistance: value.vector?.1 ?? distances[id], fusedScore: value.score)

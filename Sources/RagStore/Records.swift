@@ -41,6 +41,8 @@ public struct DocumentRecord: Codable, Sendable, Equatable, FetchableRecord, Mut
     public var path: String
     public var title: String?
     public var author: String?
+    /// A `DocumentFormat`'s raw value, or "unknown" for a file that failed before its format
+    /// was known; read it as `documentFormat`.
     public var format: String
     /// JSON array of the groups that may read it ('[]': everyone).
     public var groups: String
@@ -72,6 +74,9 @@ public struct DocumentRecord: Codable, Sendable, Equatable, FetchableRecord, Mut
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// The format, nil when unknown.
+    public var documentFormat: DocumentFormat? { DocumentFormat(rawValue: format) }
 }
 
 /// A row of `chunk`.

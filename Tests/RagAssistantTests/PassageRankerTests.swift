@@ -6,7 +6,7 @@ import Testing
 @Suite struct PassageRankerTests {
     func hit(_ id: Int64, _ text: String, path: String = "Write-Ahead Logging", similarity: Double, fused: Double) -> SearchHit {
         SearchHit(chunkId: id, documentId: 1, text: text, sectionPath: path, anchor: nil, pageStart: nil, pageEnd: nil,
-                  origin: "text", documentPath: "/docs/wal.html", documentTitle: "WAL", documentFormat: "html",
+                  origin: "text", documentPath: "/docs/wal.html", documentTitle: "WAL", documentFormat: .html,
                   documentVersion: 1, documentSHA256: nil, bm25Rank: nil, bm25Score: nil, vectorRank: nil,
                   vectorDistance: 1 - similarity, fusedScore: fused)
     }
