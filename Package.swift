@@ -129,7 +129,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // Static files compiled into the binary, so ragd stays one file to install.
+            resources: [.embedInCode("Resources/app.css"), .embedInCode("Resources/app.js"), .embedInCode("Resources/openapi.yaml")]
         ),
 
         // The command-line entry point: `ragd serve|ingest|ask|search|eval|...`.
@@ -181,6 +183,7 @@ let package = Package(
                 "RagServer", "RagStore", "RagIngest", "RagAssistant", "RagInference", "RagTesting", "RagAudit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
             ],
             linkerSettings: llamaRpath
         ),

@@ -3,7 +3,7 @@ import Hummingbird
 import RagAssistant
 import RagStore
 
-/// The JSON API (described in deploy/openapi.yaml). Authenticate with
+/// The JSON API (described in Resources/openapi.yaml, served as /openapi.yaml). Authenticate with
 /// `Authorization: Bearer <token>` (`ragd user token NAME`), or a browser session plus the
 /// X-CSRF-Token header for changes.
 extension RagServer {

@@ -12,6 +12,7 @@ extension RagServer {
         router.get("/readyz") { _, _ in try readiness() }
         router.get("/static/app.css") { _, _ in Assets.response(Assets.css, type: "text/css; charset=utf-8") }
         router.get("/static/app.js") { _, _ in Assets.response(Assets.javascript, type: "text/javascript; charset=utf-8") }
+        router.get("/openapi.yaml") { _, _ in Assets.response(Assets.openAPI, type: "application/yaml; charset=utf-8") }
 
         router.get("/login") { request, context in
             if context.identity != nil { return HTML.redirect(Self.safeNext(request.uri.queryParameters["next"].map(String.init))) }
