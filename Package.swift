@@ -45,8 +45,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
-        // C libraries, each imported by exactly one target.
-        // llama.cpp's C API (include/llama.h), linked through pkg-config. Only RagInference imports it.
+        // C libraries, each imported by exactly one library target.
+        // llama.cpp's C API (include/llama.h), linked through pkg-config. Only RagInference imports
+        // it (and the benchmark, which measures the raw C API beside ragd's wrapper).
         .systemLibrary(name: "CLlama", pkgConfig: "llama"),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CPoppler", pkgConfig: "poppler-glib", providers: [.apt(["libpoppler-glib-dev"])]),
@@ -75,6 +76,8 @@ let package = Package(
             dependencies: [
                 "RagCore", "CLlama",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -134,16 +137,27 @@ let package = Package(
             resources: [.embedInCode("Resources/app.css"), .embedInCode("Resources/app.js"), .embedInCode("Resources/openapi.yaml")]
         ),
 
+        // Configuration and assembly: the YAML file decoded and checked, the models and database
+        // opened, the daemon's parts wired once for `ragd serve` and the server tests.
+        .target(
+            name: "RagdApp",
+            dependencies: [
+                "RagInference", "RagStore", "RagIngest", "RagAssistant", "RagServer", "RagAudit", "RagExtraction",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+
         // The command-line entry point: `ragd serve|ingest|ask|search|eval|...`.
         .executableTarget(
             name: "ragd",
             dependencies: [
                 "RagCore", "RagInference", "RagStore", "RagIngest", "RagAssistant", "RagServer", "RagAudit", "RagExtraction",
+                "RagdApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
             ],
             linkerSettings: llamaRpath
         ),
@@ -152,8 +166,9 @@ let package = Package(
         .executableTarget(
             name: "RagBench",
             dependencies: [
-                "RagCore", "RagInference", "CLlama", "RagStore", "RagIngest", "RagAudit", "RagAssistant",
+                "RagCore", "RagInference", "CLlama", "RagStore", "RagIngest", "RagAudit", "RagAssistant", "RagExtraction",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
@@ -165,8 +180,9 @@ let package = Package(
         .target(
             name: "RagTesting",
             dependencies: [
-                "RagInference", "RagStore", "RagIngest", "RagAssistant", "RagServer", "RagAudit",
+                "RagInference", "RagStore", "RagIngest", "RagAssistant", "RagServer", "RagAudit", "RagdApp",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
@@ -174,7 +190,9 @@ let package = Package(
         .testTarget(name: "RagInferenceTests", dependencies: ["RagInference", "RagTesting"], linkerSettings: llamaRpath),
         .testTarget(
             name: "RagAssistantTests",
-            dependencies: ["RagAssistant", "RagStore", "RagInference", "RagTesting"],
+            dependencies: [
+                "RagAssistant", "RagStore", "RagInference", "RagTesting", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             linkerSettings: llamaRpath
         ),
         .testTarget(
@@ -183,6 +201,7 @@ let package = Package(
                 "RagServer", "RagStore", "RagIngest", "RagAssistant", "RagInference", "RagTesting", "RagAudit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Yams", package: "Yams"),
             ],
             linkerSettings: llamaRpath
@@ -193,10 +212,12 @@ let package = Package(
         .testTarget(name: "RagExtractionTests", dependencies: ["RagExtraction", "RagCore", "RagChunking", "RagExtract"]),
         .testTarget(name: "RagAuditTests", dependencies: ["RagAudit"]),
         // The daemon's configuration file, read as the executable reads it.
-        .testTarget(name: "ragdTests", dependencies: ["ragd"], linkerSettings: llamaRpath),
+        .testTarget(name: "RagdAppTests", dependencies: ["RagdApp"], linkerSettings: llamaRpath),
         .testTarget(
             name: "RagIngestTests",
-            dependencies: ["RagIngest", "RagStore", "RagInference", "RagExtraction", "RagChunking", "RagCore", "RagTesting"],
+            dependencies: [
+                "RagIngest", "RagStore", "RagInference", "RagCore", "RagTesting", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             linkerSettings: llamaRpath
         ),
     ],

@@ -4,6 +4,7 @@ import RagAssistant
 import RagAudit
 import RagIngest
 import RagServer
+import RagdApp
 import RagStore
 
 /// One daemon configuration for the server tests, ingested once per test process: two public
@@ -82,10 +83,11 @@ public actor ServerFixture {
         _ = try await IngestPipeline(store: store, embedder: embedder).ingest(paths: [open.path, hr.path])
 
         let assistant = Assistant(retriever: Retriever(store: store, embedder: embedder), smallModel: try TestModels.chat.get())
-        let auditLog = try AuditLog(path: folder.appendingPathComponent("ragd-audit.sqlite").path)
-        let recorder = AuditLogRecorder(log: auditLog,
-                                        modelHashes: [assistant.smallModel.identifier: "fixture-model-sha256"])
-        let server = RagServer(store: store, assistant: assistant, configuration: Self.configuration, audit: recorder)
+        let daemon = try Daemon(
+            store: store, assistant: assistant, configuration: Self.configuration,
+            auditPath: folder.appendingPathComponent("ragd-audit.sqlite").path,
+            modelHashes: [assistant.smallModel.identifier: "fixture-model-sha256"])
+        let (server, auditLog) = (daemon.server, daemon.auditLog)
         var tokens: [String: String] = [:]
         for (name, role, groups) in [("alice", Role.employee, [String]()), ("harriet", .employee, ["hr"]),
                                      ("adam", .admin, []), ("audrey", .auditor, [])] {

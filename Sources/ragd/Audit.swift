@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RagdApp
 import RagAudit
 
 /// `ragd audit`: check, publish, export and purge the tamper-evident audit log.

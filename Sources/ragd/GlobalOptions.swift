@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RagdApp
 
 /// Options every subcommand takes.
 struct GlobalOptions: ParsableArguments {
@@ -17,5 +18,12 @@ struct GlobalOptions: ParsableArguments {
         var configuration = try RagdConfiguration.load(file: config, environment: ProcessInfo.processInfo.environment)
         if let db { configuration.database = db }
         return configuration
+    }
+}
+
+extension AppContext {
+    /// The models and the database for a subcommand's options.
+    init(_ global: GlobalOptions) throws {
+        try self.init(configuration: try global.load(), verbose: global.verbose)
     }
 }

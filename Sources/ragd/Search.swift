@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RagdApp
 import RagAssistant
 import RagStore
 

@@ -1,11 +1,10 @@
 import ArgumentParser
 import Foundation
-import Hummingbird
 import Logging
 import RagIngest
-import RagAudit
 import RagInference
 import RagServer
+import RagdApp
 import ServiceLifecycle
 
 /// `ragd serve`: the daemon.
@@ -59,51 +58,33 @@ struct Serve: AsyncParsableCommand {
         var serverConfiguration = context.configuration.server
         if let host { serverConfiguration.host = host }
         if let port { serverConfiguration.port = port }
-        let assistant = try context.assistant()
+        // Every question and admin action goes to the audit log, with the model files' hashes.
+        let daemon = try context.daemon(server: serverConfiguration)
         // Read the vectors' binary codes into memory now (seconds for a million chunks), not
         // during the first question.
         let store = context.store
         Task.detached(priority: .utility) {
             do { try store.loadVectorIndex() } catch { logger.warning("vector index: \(error)") }
         }
-        // Every question and admin action goes to the audit log, with the model files' hashes.
-        let auditLog = try AuditLog(path: context.configuration.auditDatabasePath)
-        var modelHashes: [String: String] = [:]
-        for path in [context.configuration.models.chat, context.configuration.models.embedding] {
-            modelHashes[(path as NSString).lastPathComponent] = try FileHasher.sha256(path: path).hex
-        }
-        // The launched larger model's GGUF, under the name its answers are recorded with.
-        if let large = context.configuration.largeModel, let launch = large.launch {
-            modelHashes[large.model] = try FileHasher.sha256(path: launch.model).hex
-        }
-        let recorder = AuditLogRecorder(log: auditLog, modelHashes: modelHashes)
-        let server = RagServer(store: context.store, assistant: assistant, configuration: serverConfiguration,
-                               audit: recorder, logger: Logger(label: "ragd.server"))
-        let setupToken = try server.accounts.issueSetupTokenIfNeeded()
-        let configuredPort = serverConfiguration.port
+        let setupToken = try daemon.server.accounts.issueSetupTokenIfNeeded()
         let largeModelLine = context.configuration.largeModel.map { large in
             "Larger model: \(large.model) at \(large.url)"
                 + (large.launch != nil ? " (llama-server started by ragd, log \(largeModelServer?.configuration.logPath ?? "?"))" : "")
         }
         let hostForLinks = serverConfiguration.host == "0.0.0.0" || serverConfiguration.host == "::" ? "localhost" : serverConfiguration.host
-        let app = Application(
-            router: server.buildRouter(),
-            configuration: .init(address: .hostname(serverConfiguration.host, port: serverConfiguration.port), serverName: "ragd"),
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? configuredPort
-                let base = "http://\(hostForLinks):\(port)"
-                var lines = ["", "ragd is ready at \(base)/"]
-                if let largeModelLine { lines.append(largeModelLine) }
-                if let setupToken {
-                    lines.append("First start: create the admin account at \(base)/setup?token=\(setupToken)")
-                    lines.append("(or on the command line: ragd user add NAME --role admin)")
-                } else {
-                    lines.append("Sign in with your account; admins add users at \(base)/admin or with `ragd user add`.")
-                }
-                lines.append("Stop with Ctrl-C.")
-                FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
-            },
-            logger: logger)
+        let app = daemon.application(logger: logger) { port in
+            let base = "http://\(hostForLinks):\(port)"
+            var lines = ["", "ragd is ready at \(base)/"]
+            if let largeModelLine { lines.append(largeModelLine) }
+            if let setupToken {
+                lines.append("First start: create the admin account at \(base)/setup?token=\(setupToken)")
+                lines.append("(or on the command line: ragd user add NAME --role admin)")
+            } else {
+                lines.append("Sign in with your account; admins add users at \(base)/admin or with `ragd user add`.")
+            }
+            lines.append("Stop with Ctrl-C.")
+            FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        }
         var pipeline = IngestPipeline(
             store: context.store, embedder: context.embedder, extractor: context.configuration.ingest.extractor)
         pipeline.force = false

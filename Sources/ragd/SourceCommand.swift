@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RagdApp
 import RagStore
 
 /// `ragd source …`: the folders documents come from, and who may read them.

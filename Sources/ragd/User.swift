@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RagdApp
 import RagServer
 import RagStore
 

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import ragd
+@testable import RagdApp
 
 /// The YAML configuration as `ragd --config FILE` reads it: precedence, and every key named when it is wrong.
 @Suite struct ConfigurationTests {
@@ -118,6 +118,19 @@ import Testing
     func aWrongValueIsNamedWithWhatItMustBe(yaml: String, expected: String) {
         let message = failure(yaml)
         #expect(message?.contains(expected) == true, "\(message ?? "loaded")")
+        #expect(message?.contains("DecodingError") == false, "said in the administrator's words: \(message ?? "")")
+    }
+
+    @Test func anEmptyFileKeepsEveryDefaultAndOffTurnsTheLargerModelOff() throws {
+        let defaults = RagdConfiguration.defaults(environment: ["RAGD_CACHE": folder.path])
+        #expect(try load("") == defaults)
+        #expect(try load("# only a comment\n") == defaults)
+        #expect(try load("large_model: off\n").largeModel == nil)
+        let launched = try load("large_model:\n  launch:\n    port: 9091\n    context: 2048\n")
+        #expect(launched.largeModel?.url == "http://127.0.0.1:9091/v1")
+        #expect(launched.largeModel?.context == 2048, "the served context follows the launched one")
+        #expect(launched.largeModel?.launch?.server == defaults.largeModel?.launch?.server
+                    ?? RagdConfiguration.defaultLaunch(cache: folder.path).server)
     }
 
     @Test func theExampleConfigurationLoads() throws {

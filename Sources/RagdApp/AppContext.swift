@@ -6,21 +6,23 @@ import RagStore
 
 /// The models, the database and the assistant, assembled from the configuration.
 /// The only place that turns configuration into running parts.
-struct AppContext {
-    let configuration: RagdConfiguration
-    let embedder: LlamaEmbeddingModel
-    let store: RagStore
+public struct AppContext {
+    public let configuration: RagdConfiguration
+    public let embedder: LlamaEmbeddingModel
+    public let store: RagStore
 
-    init(_ global: GlobalOptions) throws {
-        configuration = try global.load()
-        LlamaBackend.initialize(logLevel: global.verbose ? .verbose : .errors)
+    /// Loads the embedding model and opens the database.
+    /// - Parameter verbose: pass llama.cpp's own log messages through.
+    public init(configuration: RagdConfiguration, verbose: Bool = false) throws {
+        self.configuration = configuration
+        LlamaBackend.initialize(logLevel: verbose ? .verbose : .errors)
         embedder = try LlamaEmbeddingModel(configuration: configuration.embeddingConfiguration)
         store = try configuration.openStore(embedder: embedder)
     }
 
     /// The supervised llama-server of `large_model.launch`, not started yet; nil when ragd
     /// launches no larger model. `ragd serve` runs it in its ServiceGroup.
-    func largeModelServer(logger: Logger = Logger(label: "ragd.llama-server")) -> LlamaServerProcess? {
+    public func largeModelServer(logger: Logger = Logger(label: "ragd.llama-server")) -> LlamaServerProcess? {
         configuration.llamaServerConfiguration.map { LlamaServerProcess(configuration: $0, logger: logger) }
     }
 
@@ -30,7 +32,7 @@ struct AppContext {
     /// serve`'s, typically): then that one is used. The caller stops what it gets with
     /// `await server?.stop()` when the command ends (were it to exit without, the child gets
     /// SIGTERM as ragd exits). See `withLargeModelIfLaunched` for the scoped form.
-    func startLargeModelIfLaunched() async throws -> LlamaServerProcess? {
+    public func startLargeModelIfLaunched() async throws -> LlamaServerProcess? {
         guard let server = largeModelServer() else { return nil }
         let c = server.configuration
         if LlamaServerProcess.isPortInUse(c.port), await LlamaServerProcess.servesModel(named: c.modelName, port: c.port) {
@@ -50,7 +52,7 @@ struct AppContext {
 
     /// Runs `body` with the launched larger model up (see `startLargeModelIfLaunched`), and
     /// stops it afterwards, also when `body` throws.
-    func withLargeModelIfLaunched<T>(_ body: () async throws -> T) async throws -> T {
+    public func withLargeModelIfLaunched<T>(_ body: () async throws -> T) async throws -> T {
         let server = try await startLargeModelIfLaunched()
         do {
             let result = try await body()
@@ -65,7 +67,7 @@ struct AppContext {
     /// The assistant with the in-process small model and, if configured, the larger model
     /// (for a launched llama-server, `large_model.url` is its loopback address: start it with
     /// `startLargeModelIfLaunched()`, or in `ragd serve`'s ServiceGroup).
-    func assistant() throws -> Assistant {
+    public func assistant() throws -> Assistant {
         let small = try LlamaChatModel(configuration: configuration.chatConfiguration)
         var large: (any ChatModel)?
         if let l = configuration.largeModel {

@@ -1,0 +1,351 @@
+import Foundation
+import RagAssistant
+import RagServer
+import Yams
+
+// The configuration file, decoded with Yams' `YAMLDecoder`. Every type reads its mapping through
+// `ConfigSection`, whose known keys are the type's own `CodingKeys` (so the keys the code reads
+// and the keys it accepts cannot drift apart): an unknown key, a wrong type or a value out of
+// range is an error that names the file, the key's full path (`models.threads`) and what the
+// value must be. A key that is absent keeps its default.
+
+extension RagdConfiguration {
+    /// The defaults, then `file` (a missing key keeps its default), then the environment
+    /// (`RAGD_DB`, `RAGD_HOST`, `RAGD_PORT`); the command line's flags come last (the ragd
+    /// executable's GlobalOptions).
+    /// - Throws: `ConfigurationError` naming the file, the key and what it must be.
+    public static func load(file: String?, environment: [String: String]) throws -> RagdConfiguration {
+        let defaults = defaults(environment: environment)
+        var configuration = defaults
+        if let file {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ConfigurationError("Cannot read the configuration file \(file).")
+            }
+            let node: Node?
+            do { node = try Yams.compose(yaml: text) } catch {
+                throw ConfigurationError("\(file) is not valid YAML: \(error)")
+            }
+            // An empty file (or only comments) keeps every default.
+            if let node {
+                let context = DecodingContext(file: file, defaults: defaults, cache: cacheDirectory(environment: environment))
+                do {
+                    configuration = try YAMLDecoder().decode(RagdConfiguration.self, from: node,
+                                                             userInfo: [DecodingContext.key: context])
+                } catch let error as ConfigurationError {
+                    throw error
+                } catch {
+                    throw ConfigurationError("\(file): \(error)")
+                }
+            }
+        }
+        try configuration.applyEnvironment(environment)
+        return configuration
+    }
+
+    /// `RAGD_DB`, `RAGD_HOST` and `RAGD_PORT` override the file.
+    mutating func applyEnvironment(_ environment: [String: String]) throws {
+        if let v = environment["RAGD_DB"], !v.isEmpty { database = v }
+        if let v = environment["RAGD_HOST"], !v.isEmpty { server.host = v }
+        if let v = environment["RAGD_PORT"], !v.isEmpty {
+            guard let port = Int(v), (1...65535).contains(port) else {
+                throw ConfigurationError("RAGD_PORT must be a port number from 1 to 65535 (it is '\(v)').")
+            }
+            server.port = port
+        }
+    }
+}
+
+/// A configuration problem, said in words an administrator can act on.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// What every type decoding a part of the file needs: the file's name for messages, and the
+/// defaults a missing key keeps.
+struct DecodingContext {
+    static let key = CodingUserInfoKey(rawValue: "ragd.configuration")!
+    let file: String
+    let defaults: RagdConfiguration
+    let cache: String
+
+    static func of(_ decoder: any Decoder) -> DecodingContext {
+        guard let context = decoder.userInfo[key] as? DecodingContext else {
+            preconditionFailure("the configuration is decoded by RagdConfiguration.load, which sets its context")
+        }
+        return context
+    }
+}
+
+/// One mapping of the configuration file, read key by key.
+struct ConfigSection<Key: CodingKey & CaseIterable> {
+    let container: KeyedDecodingContainer<Key>
+    let context: DecodingContext
+    /// The dotted path of this mapping ("" at the root).
+    let path: String
+
+    /// - Throws: when the value is not a mapping, or holds a key that `Key` does not list.
+    init(_ decoder: any Decoder, _ keys: Key.Type) throws {
+        context = DecodingContext.of(decoder)
+        path = decoder.codingPath.map(\.stringValue).joined(separator: ".")
+        let all: KeyedDecodingContainer<AnyKey>
+        do {
+            all = try decoder.container(keyedBy: AnyKey.self)
+            container = try decoder.container(keyedBy: Key.self)
+        } catch {
+            throw path.isEmpty
+                ? ConfigurationError("\(context.file): the file must be a mapping of keys (see deploy/ragd.example.yaml).")
+                : ConfigurationError("\(context.file): \(path) must be a mapping of keys.")
+        }
+        let known = Key.allCases.map(\.stringValue)
+        for key in all.allKeys where !known.contains(key.stringValue) {
+            throw ConfigurationError("\(context.file): unknown key '\(name(key.stringValue))' "
+                + "(known: \(known.sorted().joined(separator: ", "))).")
+        }
+    }
+
+    func name(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
+
+    func error(_ key: Key, _ requirement: String) -> ConfigurationError {
+        ConfigurationError("\(context.file): \(name(key.stringValue)) must be \(requirement).")
+    }
+
+    /// The value at `key` decoded as `T`, nil when absent; a value of the wrong type throws
+    /// `requirement` (a nested type's own errors pass through).
+    func decode<T: Decodable>(_ type: T.Type, _ key: Key, requirement: String) throws -> T? {
+        do {
+            return try container.decodeIfPresent(T.self, forKey: key)
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw self.error(key, requirement)
+        }
+    }
+
+    /// A part of the file with its own type (a mapping).
+    func section<T: Decodable>(_ key: Key) throws -> T? {
+        try decode(T.self, key, requirement: "a mapping of keys")
+    }
+
+    func string(_ key: Key) throws -> String? {
+        guard let value = try decode(String.self, key, requirement: "a string") else { return nil }
+        guard !value.isEmpty else { throw error(key, "a string") }
+        return value
+    }
+
+    func strings(_ key: Key) throws -> [String]? {
+        try decode([String].self, key, requirement: "a list of strings")
+    }
+
+    func int(_ key: Key, range: ClosedRange<Int> = 1...Int.max) throws -> Int? {
+        let requirement = switch (range.lowerBound, range.upperBound) {
+        case (1, .max): "a positive integer"
+        case (let low, .max): "an integer of at least \(low)"
+        case (let low, let high): "an integer from \(low) to \(high)"
+        }
+        guard let value = try decode(Int.self, key, requirement: requirement) else { return nil }
+        guard range.contains(value) else { throw error(key, requirement) }
+        return value
+    }
+
+    /// A number from 0 to 1.
+    func fraction(_ key: Key) throws -> Double? {
+        guard let value = try decode(Double.self, key, requirement: "a number from 0 to 1") else { return nil }
+        guard (0...1).contains(value) else { throw error(key, "a number from 0 to 1") }
+        return value
+    }
+
+    func bool(_ key: Key) throws -> Bool? {
+        try decode(Bool.self, key, requirement: "true or false")
+    }
+}
+
+/// Any key of a mapping, to find those a type does not know.
+struct AnyKey: CodingKey {
+    let stringValue: String
+    init(stringValue: String) { self.stringValue = stringValue }
+    var intValue: Int? { nil }
+    init?(intValue: Int) { nil }
+}
+
+extension RagdConfiguration: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let s = try ConfigSection(decoder, CodingKeys.self)
+        self = s.context.defaults
+        if let v = try s.string(.database) { database = v }
+        if let v = try s.string(.vectorExtension) { vectorExtension = v }
+        if let v = try s.string(.auditDatabase) { auditDatabase = v }
+        if let v = try s.int(.auditRetentionDays) { auditRetentionDays = v }
+        if let v: Models = try s.section(.models) { models = v }
+        if let v: SearchSettings = try s.section(.search) { search = v }
+        if let v: LargeModelSetting = try s.decode(LargeModelSetting.self, .largeModel,
+                                                   requirement: "a mapping (url and model, or launch:) or false") {
+            largeModel = v.model
+        }
+        if let v: ServerSection = try s.section(.server) { server = v.value }
+        if let v: IngestSettings = try s.section(.ingest) { ingest = v }
+        if let v: RoutingSection = try s.section(.routing) { routing = v.value }
+    }
+}
+
+extension RagdConfiguration.Models: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let s = try ConfigSection(decoder, CodingKeys.self)
+        self = s.context.defaults.models
+        if let v = try s.string(.chat) { chat = v }
+        if let v = try s.string(.embedding) { embedding = v }
+        if let v = try s.int(.threads) { threads = v }
+        if let v = try s.int(.chatContext, range: 512...Int.max) { chatContext = v }
+        if let v = try s.int(.embeddingBatchTokens) { embeddingBatchTokens = v }
+        // Room for a chunk after the embedding prefix ("search_document: " is a few tokens).
+        if let v = try s.int(.embeddingMaxTokens, range: RagdConfiguration.embeddingMaxTokensRange) { embeddingMaxTokens = v }
+    }
+}
+
+extension RagdConfiguration.SearchSettings: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let s = try ConfigSection(decoder, CodingKeys.self)
+        self = s.context.defaults.search
+        if let v = try s.int(.rescoreCandidates) { rescoreCandidates = v }
+        if let v = try s.int(.fullTextPostingBudget) { fullTextPostingBudget = v }
+    }
+}
+
+/// `large_model:` is a mapping (a server at `url`, or one ragd launches with `launch:`), or
+/// `false` (also `off`, `no`): the small model answers everything.
+struct LargeModelSetting: Decodable {
+    let model: RagdConfiguration.LargeModel?
+
+    init(from decoder: any Decoder) throws {
+        if let single = try? decoder.singleValueContainer(), let flag = try? single.decode(Bool.self) {
+            guard !flag else {
+                throw ConfigurationError("\(DecodingContext.of(decoder).file): large_model must be a mapping "
+                    + "(url and model, or launch:) or false.")
+            }
+            model = nil
+        } else {
+            model = try RagdConfiguration.LargeModel(from: decoder)
+        }
+    }
+}
+
+extension RagdConfiguration.LargeModel: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let s = try ConfigSection(decoder, CodingKeys.self)
+        let launch: Launch? = try s.section(.launch)
+        self = launch.map { Self(launching: $0) } ?? Self(url: "", model: "", context: 8192)
+        if let v = try s.string(.url) { url = v }
+        if let v = try s.string(.model) { model = v }
+        guard !url.isEmpty, !model.isEmpty else {
+            throw ConfigurationError("\(s.context.file): large_model needs url and model, or launch: to have ragd start llama-server.")
+        }
+        apiKeyEnvironment = try s.string(.apiKeyEnvironment)
+        if let v = try s.int(.context) { context = v }
+        if let launch, context > launch.context {
+            throw ConfigurationError("\(s.context.file): large_model.context (\(context)) is larger than the context "
+                + "llama-server is launched with (large_model.launch.context: \(launch.context)).")
+        }
+        if let v = try s.bool(.allowPublicEndpoint) { allowPublicEndpoint = v }
+    }
+}
+
+extension RagdConfiguration.LargeModel.Launch: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let s = try ConfigSection(decoder, CodingKeys.self)
+        self = RagdConfiguration.defaultLaunch(cache: s.context.cache)
+        if let v = try s.string(.server) { server = v }
+        if let v = try s.string(.model) { model = v }
+        if let v = try s.int(.port, range: 1...65535) { port = v }
+        if let v = try s.int(.context) { context = v }
+        if let v = try s.int(.threads) { threads = v }
+    }
+}
+
+extension RagdConfiguration.IngestSettings: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let s = try ConfigSection(decoder, CodingKeys.self)
+        self = s.context.defaults.ingest
+        if let v = try s.bool(.isolate) { isolate = v }
+        if let v = try s.int(.fileTimeoutSeconds) { fileTimeoutSeconds = v }
+        if let v = try s.int(.fileMemoryMB, range: 256...Int.max) { fileMemoryMB = v }
+        if let v = try s.bool(.ocr) { ocr = v }
+        if let v = try s.int(.ocrMaxPages, range: 0...Int.max) { ocrMaxPages = v }
+        if let path = try s.string(.extractHelper) {
+            guard path.hasPrefix("/") else {
+                throw ConfigurationError("\(s.context.file): ingest.extract_helper must be an absolute path (of ragd-extract).")
+            }
+            extractHelper = path
+        }
+    }
+}
+
+/// `server:`, decoded onto RagServer's `ServerConfiguration` (which knows nothing of files).
+struct ServerSection: Decodable {
+    var value: ServerConfiguration
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case host, port
+        case secureCookies = "secure_cookies"
+        case sessionHours = "session_hours"
+        case bcryptCost = "bcrypt_cost"
+        case maxConcurrentAnswers = "max_concurrent_answers"
+        case maxWaitingAnswers = "max_waiting_answers"
+        case questionsPerMinute = "questions_per_minute"
+        case trustedHeader = "trusted_header"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let s = try ConfigSection(decoder, CodingKeys.self)
+        value = s.context.defaults.server
+        if let v = try s.string(.host) { value.host = v }
+        if let v = try s.int(.port, range: 1...65535) { value.port = v }
+        if let v = try s.bool(.secureCookies) { value.secureCookies = v }
+        if let v = try s.int(.sessionHours) { value.sessionHours = Double(v) }
+        if let v = try s.int(.bcryptCost, range: 10...16) { value.bcryptCost = v }
+        if let v = try s.int(.maxConcurrentAnswers) { value.maxConcurrentAnswers = v }
+        if let v = try s.int(.maxWaitingAnswers) { value.maxWaitingAnswers = v }
+        if let v = try s.int(.questionsPerMinute) { value.questionsPerMinute = v }
+        if let v: TrustedHeaderSection = try s.section(.trustedHeader) { value.trustedHeader = v.value }
+    }
+}
+
+/// `server.trusted_header:`.
+struct TrustedHeaderSection: Decodable {
+    var value: ServerConfiguration.TrustedHeader
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case userHeader = "user_header"
+        case groupsHeader = "groups_header"
+        case trustedProxies = "trusted_proxies"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let s = try ConfigSection(decoder, CodingKeys.self)
+        guard let header = try s.string(.userHeader) else {
+            throw ConfigurationError("\(s.context.file): server.trusted_header needs user_header (e.g. X-Remote-User).")
+        }
+        value = .init(userHeader: header, groupsHeader: try s.string(.groupsHeader),
+                      trustedProxies: try s.strings(.trustedProxies) ?? ["127.0.0.1", "::1"])
+    }
+}
+
+/// `routing:`, decoded onto RagAssistant's `RoutingPolicy`.
+struct RoutingSection: Decodable {
+    var value: RoutingPolicy
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case notFoundBelow = "not_found_below"
+        case escalateBelow = "escalate_below"
+        case escalateComplexQuestions = "escalate_complex_questions"
+        case escalateOnFailedVerification = "escalate_on_failed_verification"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let s = try ConfigSection(decoder, CodingKeys.self)
+        value = s.context.defaults.routing
+        if let v = try s.fraction(.notFoundBelow) { value.notFoundBelow = v }
+        if let v = try s.fraction(.escalateBelow) { value.escalateBelow = v }
+        if let v = try s.bool(.escalateComplexQuestions) { value.escalateComplexQuestions = v }
+        if let v = try s.bool(.escalateOnFailedVerification) { value.escalateOnFailedVerification = v }
+    }
+}
