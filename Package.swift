@@ -43,6 +43,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // C libraries, each imported by exactly one library target.
@@ -60,7 +62,14 @@ let package = Package(
 
         // Files in, structured text out: PDF (poppler-glib, Tesseract OCR for scanned pages),
         // HTML (libxml2), text, Markdown; in-process or in a child process with limits.
-        .target(name: "RagExtraction", dependencies: ["RagCore", "CLibXML2", "CPoppler", "CTesseract"]),
+        .target(
+            name: "RagExtraction",
+            dependencies: [
+                "RagCore", "CLibXML2", "CPoppler", "CTesseract",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
 
         // `ragd-extract PATH`: extracts one file and prints it as JSON; the small helper that
         // IsolatedExtractor can run instead of `ragd extract-file` (and that its tests run).

@@ -1,6 +1,5 @@
 import Foundation
 import RagCore
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -61,39 +60,12 @@ public struct IsolatedExtractor: FileExtracting {
         self.ocr = ocr
     }
 
-    /// Extracts `url` in a child process; blocks until it has finished or been killed.
+    /// Extracts `url` in a child process, without holding a thread while it runs; the child is
+    /// killed (SIGKILL, with its process group) when the task is cancelled, and a cancelled
+    /// extraction throws `.unreadable(reason: "cancelled: …")`.
     /// - Throws: the child's own `ExtractionError`, or `.timedOut`, `.crashed`, `.tooLarge`
     ///   or `.unreadable` (helper problems) as described on the type.
-    public func extract(fileAt url: URL) throws(ExtractionError) -> ExtractedDocument {
-        try extract(fileAt: url, onSpawn: { _ in })
-    }
-
-    /// Like `extract(fileAt:)`, without holding a thread of the cooperative pool, and with
-    /// the child killed (SIGKILL) when the task is cancelled; a cancelled extraction throws
-    /// `.unreadable(reason: "cancelled: …")`.
     public func extract(fileAt url: URL) async throws(ExtractionError) -> ExtractedDocument {
-        let child = ChildHandle()
-        let result: Result<ExtractedDocument, ExtractionError> = await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                Thread {
-                    let result: Result<ExtractedDocument, ExtractionError>
-                    do throws(ExtractionError) {
-                        result = .success(try extract(fileAt: url, onSpawn: child.started))
-                    } catch {
-                        result = .failure(error)
-                    }
-                    child.finished()
-                    continuation.resume(returning: result)
-                }.start()
-            }
-        } onCancel: {
-            child.cancel()
-        }
-        if child.wasCancelled, case .failure = result { throw .unreadable(reason: "cancelled: the ingest was stopped") }
-        return try result.get()
-    }
-
-    private func extract(fileAt url: URL, onSpawn: (pid_t) -> Void) throws(ExtractionError) -> ExtractedDocument {
         // The child's own alarm is a backstop a little after ours, for when this process dies.
         let request = ExtractionChild.Request(
             path: url.path, memoryLimitMB: memoryLimitMB, ocr: ocr, timeLimitSeconds: Self.seconds(timeLimit) + 10)
@@ -102,12 +74,17 @@ public struct IsolatedExtractor: FileExtracting {
             environment: ["OMP_THREAD_LIMIT": String(ocrThreads)], timeLimit: timeLimit)
         let result: ChildProcess.Result
         do {
-            result = try process.run(onSpawn: onSpawn)
+            result = try await process.run()
         } catch {
             throw .unreadable(reason: "the extraction helper \(helper.executable) could not be started "
-                + "(\(Self.describe(error))); check ingest.extract_helper in the configuration")
+                + "(\(error)); check ingest.extract_helper in the configuration")
         }
-        return try Self.interpret(result, timeLimit: timeLimit, memoryLimitMB: memoryLimitMB, helper: helper)
+        do {
+            return try Self.interpret(result, timeLimit: timeLimit, memoryLimitMB: memoryLimitMB, helper: helper)
+        } catch {
+            if Task.isCancelled { throw .unreadable(reason: "cancelled: the ingest was stopped") }
+            throw error
+        }
     }
 
     /// Maps how the child ended to a document or an error.
@@ -155,43 +132,5 @@ public struct IsolatedExtractor: FileExtracting {
     static func lastLine(_ text: String) -> String {
         let line = text.split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
         return line.isEmpty ? "no message" : String(line.prefix(200))
-    }
-
-    static func describe(_ error: ChildProcess.SpawnError) -> String {
-        switch error {
-        case .spawn(let code), .pipe(let code): return String(cString: strerror(code))
-        }
-    }
-}
-
-/// The running child of one async extraction, so that cancellation can kill it.
-private final class ChildHandle: Sendable {
-    private struct State {
-        var pid: pid_t?
-        var cancelled = false
-    }
-    private let state = Mutex(State())
-
-    var wasCancelled: Bool { state.withLock { $0.cancelled } }
-
-    // kill() runs under the lock, and the pid is dropped right after the child is reaped, so a
-    // late cancellation does not signal a reused pid.
-    func started(_ pid: pid_t) {
-        state.withLock { state in
-            state.pid = pid
-            if state.cancelled { kill(-pid, SIGKILL) }
-        }
-    }
-
-    /// The child has been reaped: its pid may belong to someone else from now on.
-    func finished() {
-        state.withLock { $0.pid = nil }
-    }
-
-    func cancel() {
-        state.withLock { state in
-            state.cancelled = true
-            if let pid = state.pid { kill(-pid, SIGKILL) }
-        }
     }
 }

@@ -18,7 +18,7 @@ struct Doctor: AsyncParsableCommand {
 
         let clock = ContinuousClock()
         var start = clock.now
-        try checkExtraction(configuration.ingest)
+        try await checkExtraction(configuration.ingest)
         let ingest = configuration.ingest
         let mode = ingest.isolate
             ? "child process, limits \(ingest.fileTimeoutSeconds) s and \(ingest.fileMemoryMB) MiB per file"
@@ -54,12 +54,12 @@ struct Doctor: AsyncParsableCommand {
 
     /// Extracts a small generated page with the configured extractor (a child process when
     /// isolated), so a missing or broken helper shows here rather than on every file.
-    private func checkExtraction(_ settings: RagdConfiguration.IngestSettings) throws {
+    private func checkExtraction(_ settings: RagdConfiguration.IngestSettings) async throws {
         let page = FileManager.default.temporaryDirectory.appendingPathComponent("ragd-doctor-\(UUID().uuidString).html")
         try Data("<html><body><h1>ragd</h1><p>Extraction works.</p></body></html>".utf8).write(to: page)
         defer { try? FileManager.default.removeItem(at: page) }
         do {
-            let document = try settings.extractor.extract(fileAt: page)
+            let document = try await settings.extractor.extract(fileAt: page)
             guard document.sections.first?.blocks.first?.text == "Extraction works." else {
                 throw ValidationError("extraction: the test page came back without its text")
             }

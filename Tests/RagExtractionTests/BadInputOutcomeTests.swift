@@ -1,7 +1,6 @@
 import Foundation
 import RagCore
 import RagExtraction
-import Synchronization
 import Testing
 
 /// Every odd, broken, encrypted and scanned PDF of the corpus (pypdf, pikepdf and ocrmypdf
@@ -34,7 +33,7 @@ import Testing
     }
 
     @Test("every bad file ends ingested, ingested by OCR, skipped or failed with a reason")
-    func everyBadFile() throws {
+    func everyBadFile() async throws {
         guard let helper = ExtractHelper.require(), TestCorpus.require(TestCorpus.oddities) != nil else { return }
         let generated = try OddInputs.write()
         defer { try? FileManager.default.removeItem(at: generated) }
@@ -58,29 +57,35 @@ import Testing
         let limit = full ? 120 : 30
         let extractor = IsolatedExtractor(helper: helper, timeLimit: .seconds(limit), memoryLimitMB: 2048,
                                           ocr: full ? OCROptions() : OCROptions(maxPages: 1, dpi: 150, maxPixelsPerPage: 10_000_000))
-        let rows = Mutex([Row?](repeating: nil, count: files.count))
-        let next = Atomic(0)
         let clock = ContinuousClock()
         let started = clock.now
-        // Two children at a time: the machines this runs on have two cores.
-        DispatchQueue.concurrentPerform(iterations: 2) { _ in
-            while true {
-                let index = next.add(1, ordering: .relaxed).oldValue
-                guard index < files.count else { return }
-                let (group, url) = files[index]
-                let t0 = clock.now
-                let result: Result<ExtractedDocument, ExtractionError>
-                do throws(ExtractionError) { result = .success(try extractor.extract(fileAt: url)) } catch { result = .failure(error) }
-                let (outcome, reason) = Self.classify(result)
-                let name = url.path.replacingOccurrences(of: TestCorpus.oddities.path + "/", with: "")
-                    .replacingOccurrences(of: generated.path + "/", with: "generated/")
-                let row = Row(group: group, name: name, outcome: outcome, reason: reason,
-                              seconds: Double((clock.now - t0).components.attoseconds) / 1e18 + Double((clock.now - t0).components.seconds))
-                rows.withLock { $0[index] = row }
+        // Two children at a time (the machines this runs on have two cores), each taking every
+        // other file.
+        let all: [Row] = await withTaskGroup(of: [(Int, Row)].self) { group in
+            for worker in 0..<2 {
+                group.addTask {
+                    var done: [(Int, Row)] = []
+                    for index in stride(from: worker, to: files.count, by: 2) {
+                        let (group, url) = files[index]
+                        let t0 = clock.now
+                        let result: Result<ExtractedDocument, ExtractionError>
+                        do throws(ExtractionError) { result = .success(try await extractor.extract(fileAt: url)) } catch {
+                            result = .failure(error)
+                        }
+                        let (outcome, reason) = Self.classify(result)
+                        let name = url.path.replacingOccurrences(of: TestCorpus.oddities.path + "/", with: "")
+                            .replacingOccurrences(of: generated.path + "/", with: "generated/")
+                        done.append((index, Row(group: group, name: name, outcome: outcome, reason: reason,
+                                                seconds: (clock.now - t0).seconds)))
+                    }
+                    return done
+                }
             }
+            var rows: [(Int, Row)] = []
+            for await done in group { rows += done }
+            return rows.sorted { $0.0 < $1.0 }.map(\.1)
         }
         let elapsed = clock.now - started
-        let all = rows.withLock { $0.compactMap { $0 } }
         #expect(all.count == files.count)
 
         for row in all {

@@ -28,74 +28,75 @@ enum ExtractHelper {
 
 @Suite struct IsolatedExtractorTests {
     @Test("a child extracts a PDF and an HTML page exactly like DocumentExtractor")
-    func sameAsInProcess() throws {
+    func sameAsInProcess() async throws {
         guard let helper = ExtractHelper.require(),
               let faq = TestCorpus.require(TestCorpus.debianFAQ),
               let page = TestCorpus.require(TestCorpus.sqliteDocs.appendingPathComponent("lang_select.html"))
         else { return }
         let isolated = IsolatedExtractor(helper: helper, timeLimit: .seconds(60))
         for url in [faq, page] {
-            #expect(try isolated.extract(fileAt: url) == DocumentExtractor().extract(fileAt: url), "\(url.lastPathComponent)")
+            let expected = try await DocumentExtractor().extract(fileAt: url)
+            #expect(try await isolated.extract(fileAt: url) == expected, "\(url.lastPathComponent)")
         }
     }
 
     @Test("typed errors cross the process boundary")
-    func typedErrors() throws {
+    func typedErrors() async throws {
         guard let helper = ExtractHelper.require(),
               let encrypted = TestCorpus.require(TestCorpus.pypdf.appendingPathComponent("encryption/r4-user-password.pdf"))
         else { return }
         let isolated = IsolatedExtractor(helper: helper)
-        #expect(throws: ExtractionError.encrypted) { try isolated.extract(fileAt: encrypted) }
-        #expect(throws: ExtractionError.self) { try isolated.extract(fileAt: URL(fileURLWithPath: "/nonexistent/ragd.pdf")) }
+        await #expect(throws: ExtractionError.encrypted) { try await isolated.extract(fileAt: encrypted) }
+        await #expect(throws: ExtractionError.self) { try await isolated.extract(fileAt: URL(fileURLWithPath: "/nonexistent/ragd.pdf")) }
     }
 
     @Test("a hanging child is killed at the time limit")
-    func timeout() throws {
+    func timeout() async throws {
         let isolated = IsolatedExtractor(helper: ExtractHelper.shell("sleep 30"), timeLimit: .seconds(1))
         let clock = ContinuousClock()
         let started = clock.now
-        #expect(throws: ExtractionError.timedOut(seconds: 1)) { try isolated.extract(fileAt: URL(fileURLWithPath: "/dev/null")) }
+        await #expect(throws: ExtractionError.timedOut(seconds: 1)) { try await isolated.extract(fileAt: URL(fileURLWithPath: "/dev/null")) }
         #expect(clock.now - started < .seconds(5))
         #expect(ExtractionError.timedOut(seconds: 120).description.hasPrefix("timeout: extraction took longer than 120 s"))
     }
 
     @Test("a real extraction over its time limit is stopped")
-    func realTimeout() throws {
+    func realTimeout() async throws {
         guard let helper = ExtractHelper.require(),
               let scan = TestCorpus.require(TestCorpus.ocrmypdf.appendingPathComponent("linn.pdf"))
         else { return }
         // OCR of one page at 300 dpi takes well over 50 ms.
         let isolated = IsolatedExtractor(helper: helper, timeLimit: .milliseconds(50))
-        #expect(throws: ExtractionError.timedOut(seconds: 1)) { try isolated.extract(fileAt: scan) }
+        await #expect(throws: ExtractionError.timedOut(seconds: 1)) { try await isolated.extract(fileAt: scan) }
     }
 
     @Test("a crash is a per-file failure that names the signal")
-    func crash() throws {
+    func crash() async throws {
         let isolated = IsolatedExtractor(helper: ExtractHelper.shell("kill -SEGV $$"))
-        #expect(throws: ExtractionError.crashed(signal: 11)) { try isolated.extract(fileAt: URL(fileURLWithPath: "/dev/null")) }
+        await #expect(throws: ExtractionError.crashed(signal: 11)) { try await isolated.extract(fileAt: URL(fileURLWithPath: "/dev/null")) }
         #expect(ExtractionError.crashed(signal: 11).description.hasPrefix("crashed: the parser was killed by signal 11"))
     }
 
     @Test("a child that runs out of memory is 'too large'")
-    func outOfMemory() throws {
+    func outOfMemory() async throws {
         let isolated = IsolatedExtractor(
             helper: ExtractHelper.shell("echo \"terminate called after throwing an instance of 'std::bad_alloc'\" >&2; kill -ABRT $$"),
             memoryLimitMB: 512)
-        #expect(throws: ExtractionError.tooLarge(limitMB: 512)) { try isolated.extract(fileAt: URL(fileURLWithPath: "/dev/null")) }
+        await #expect(throws: ExtractionError.tooLarge(limitMB: 512)) { try await isolated.extract(fileAt: URL(fileURLWithPath: "/dev/null")) }
         #expect(ExtractionError.tooLarge(limitMB: 512).description.hasPrefix("too large: memory limit"))
     }
 
     @Test("the memory limit holds a real parser: a 20 MB page in 200 MiB of address space")
-    func realMemoryLimit() throws {
+    func realMemoryLimit() async throws {
         guard let helper = ExtractHelper.require() else { return }
         let directory = try OddInputs.write()
         defer { try? FileManager.default.removeItem(at: directory) }
         let large = directory.appendingPathComponent("large-20mb.html")
         let roomy = IsolatedExtractor(helper: helper, memoryLimitMB: 2048)
-        #expect(try roomy.extract(fileAt: large).sections.count > 10_000)
+        #expect(try await roomy.extract(fileAt: large).sections.count > 10_000)
         let tight = IsolatedExtractor(helper: helper, memoryLimitMB: 200)
         do {
-            let document = try tight.extract(fileAt: large)
+            let document = try await tight.extract(fileAt: large)
             Issue.record("extracted \(document.sections.count) sections in 200 MiB; expected the limit to stop it")
         } catch {
             #expect(error.code == "too_large", "\(error)")
@@ -103,10 +104,10 @@ enum ExtractHelper {
     }
 
     @Test("a missing helper is reported as such")
-    func missingHelper() throws {
+    func missingHelper() async throws {
         let isolated = IsolatedExtractor(helper: .ragdExtract(at: "/nonexistent/ragd-extract"))
         do {
-            _ = try isolated.extract(fileAt: URL(fileURLWithPath: "/dev/null"))
+            _ = try await isolated.extract(fileAt: URL(fileURLWithPath: "/dev/null"))
             Issue.record("expected an error")
         } catch {
             #expect(error.code == "unreadable")

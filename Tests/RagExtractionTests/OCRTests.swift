@@ -55,11 +55,11 @@ import Testing
     }
 
     @Test("OCR through the isolated child gives the same text")
-    func isolated() throws {
+    func isolated() async throws {
         guard let helper = ExtractHelper.require(),
               let url = TestCorpus.require(TestCorpus.ocrmypdf.appendingPathComponent("linn.pdf"))
         else { return }
-        let document = try IsolatedExtractor(helper: helper, timeLimit: .seconds(60)).extract(fileAt: url)
+        let document = try await IsolatedExtractor(helper: helper, timeLimit: .seconds(60)).extract(fileAt: url)
         #expect(text(document).lowercased().contains("multi-track tape recorder"))
         #expect(document.sections.allSatisfy { $0.origin == .ocr })
     }
