@@ -189,14 +189,14 @@ let package = Package(
         .target(
             name: "RagTesting",
             dependencies: [
-                "RagInference", "RagStore", "RagIngest", "RagAssistant", "RagServer", "RagAudit", "RagdApp",
+                "RagCore", "RagInference", "RagStore", "RagIngest", "RagAssistant", "RagServer", "RagAudit", "RagdApp",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
 
-        .testTarget(name: "RagInferenceTests", dependencies: ["RagInference", "RagTesting"], linkerSettings: llamaRpath),
+        .testTarget(name: "RagInferenceTests", dependencies: ["RagInference", "RagCore", "RagTesting"], linkerSettings: llamaRpath),
         .testTarget(
             name: "RagAssistantTests",
             dependencies: [
@@ -207,7 +207,7 @@ let package = Package(
         .testTarget(
             name: "RagServerTests",
             dependencies: [
-                "RagServer", "RagStore", "RagIngest", "RagAssistant", "RagInference", "RagTesting", "RagAudit",
+                "RagServer", "RagCore", "RagStore", "RagIngest", "RagAssistant", "RagInference", "RagTesting", "RagAudit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import RagCore
 import NIOHTTP1
 import Synchronization
 
@@ -104,12 +105,12 @@ struct OpenAICompatibleClient: Sendable {
                 var parser = ServerSentEventParser()
                 do {
                     for try await buffer in response.body {
-                        for payload in parser.feed(Array(buffer.readableBytesView)) {
-                            if payload == "[DONE]" { continuation.finish(); return }
-                            continuation.yield(payload)
+                        for event in parser.feed(buffer.readableBytesView) {
+                            if event.data == "[DONE]" { continuation.finish(); return }
+                            continuation.yield(event.data)
                         }
                     }
-                    for payload in parser.finish() where payload != "[DONE]" { continuation.yield(payload) }
+                    for event in parser.finish() where event.data != "[DONE]" { continuation.yield(event.data) }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
@@ -124,49 +125,6 @@ extension Duration {
     var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-}
-
-/// Splits a `text/event-stream` body into event payloads (the joined `data:` lines of each event).
-struct ServerSentEventParser {
-    private var line: [UInt8] = []
-    private var data: [String] = []
-
-    /// Feeds bytes; returns the payloads of the events they complete.
-    mutating func feed(_ bytes: [UInt8]) -> [String] {
-        var out: [String] = []
-        for byte in bytes {
-            if byte == UInt8(ascii: "\n") {
-                if line.last == UInt8(ascii: "\r") { line.removeLast() }
-                if let payload = take(String(decoding: line, as: UTF8.self)) { out.append(payload) }
-                line.removeAll(keepingCapacity: true)
-            } else {
-                line.append(byte)
-            }
-        }
-        return out
-    }
-
-    /// Ends the stream: returns the last event if the body did not end with a blank line.
-    mutating func finish() -> [String] {
-        var out: [String] = []
-        if !line.isEmpty, let payload = take(String(decoding: line, as: UTF8.self)) { out.append(payload) }
-        line.removeAll()
-        if !data.isEmpty { out.append(data.joined(separator: "\n")); data.removeAll() }
-        return out
-    }
-
-    private mutating func take(_ line: String) -> String? {
-        if line.isEmpty {
-            defer { data.removeAll() }
-            return data.isEmpty ? nil : data.joined(separator: "\n")
-        }
-        if line.hasPrefix("data:") {
-            var value = line.dropFirst(5)
-            if value.first == " " { value = value.dropFirst() }
-            data.append(String(value))
-        }
-        return nil  // comments (":"), "event:", "id:" and "retry:" lines carry nothing we use
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import RagCore
 
 /// Server-sent events for a streamed answer.
 ///
@@ -53,6 +54,6 @@ enum EventStream {
     }
 
     static func frame(_ name: String, _ value: some Encodable) -> String {
-        "event: \(name)\ndata: \((try? RagServer.compactJSON(value)) ?? "{}")\n\n"
+        ServerSentEvent(name: name, data: (try? RagServer.compactJSON(value)) ?? "{}").encoded
     }
 }

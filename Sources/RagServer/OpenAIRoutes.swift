@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import RagCore
 import Hummingbird
 import RagAssistant
 
@@ -54,7 +55,7 @@ extension RagServer {
                 return Response(status: .ok, headers: headers, body: ResponseBody { writer in
                     do {
                         func send(_ chunk: ChatChunk) async throws {
-                            try await writer.write(ByteBuffer(string: "data: " + (try Self.compactJSON(chunk)) + "\n\n"))
+                            try await writer.write(ByteBuffer(string: ServerSentEvent(data: try Self.compactJSON(chunk)).encoded))
                         }
                         try await send(ChatChunk(id: id, created: created, delta: .init(role: "assistant", content: ""), finish: nil))
                         // Verified sentences as they pass the citation check (never withdrawn),
@@ -74,9 +75,10 @@ extension RagServer {
                         }
                     } catch {
                         let message = (error as? ServerError)?.message ?? "The answer failed; see the daemon's log."
-                        try await writer.write(ByteBuffer(string: "data: " + ((try? Self.compactJSON(["error": ["message": message]])) ?? "{}") + "\n\n"))
+                        try await writer.write(ByteBuffer(string: ServerSentEvent(
+                            data: (try? Self.compactJSON(["error": ["message": message]])) ?? "{}").encoded))
                     }
-                    try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+                    try await writer.write(ByteBuffer(string: ServerSentEvent(data: "[DONE]").encoded))
                     try await writer.finish(nil)
                 })
             }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import RagCore
 import RagInference
 
 /// A real OpenAI-compatible HTTP endpoint on loopback whose answers come from real models.
@@ -49,7 +50,7 @@ public struct OpenAICompatibleTestServer: Sendable {
                 let task = Task {
                     func send(_ object: [String: Any]) {
                         guard let json = try? JSONSerialization.data(withJSONObject: object) else { return }
-                        continuation.yield(ByteBuffer(string: "data: " + String(decoding: json, as: UTF8.self) + "\n\n"))
+                        continuation.yield(ByteBuffer(string: ServerSentEvent(data: String(decoding: json, as: UTF8.self)).encoded))
                     }
                     do {
                         for try await event in events {
@@ -67,7 +68,7 @@ public struct OpenAICompatibleTestServer: Sendable {
                             }
                         }
                     } catch {}
-                    continuation.yield(ByteBuffer(string: "data: [DONE]\n\n"))
+                    continuation.yield(ByteBuffer(string: ServerSentEvent(data: "[DONE]").encoded))
                     continuation.finish()
                 }
                 continuation.onTermination = { _ in task.cancel() }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import RagCore
 import RagServer
 import RagTesting
 
@@ -76,13 +77,6 @@ extension TestResponse {
 
     /// Server-sent events as (name, JSON data) pairs.
     var events: [(name: String, data: String)] {
-        text.components(separatedBy: "\n\n").compactMap { frame in
-            var name = "message", data = ""
-            for line in frame.split(separator: "\n") {
-                if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
-                if line.hasPrefix("data: ") { data += line.dropFirst(6) }
-            }
-            return data.isEmpty ? nil : (name, data)
-        }
+        ServerSentEventParser.events(in: body.readableBytesView).map { ($0.name ?? "message", $0.data) }
     }
 }
