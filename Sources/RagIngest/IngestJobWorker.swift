@@ -23,12 +23,12 @@ public struct IngestJobWorker: Service {
 
     public func run() async throws {
         let store = pipeline.store
-        let requeued = try store.requeueInterruptedJobs()
+        let requeued = try store.jobs.requeueInterrupted()
         if requeued > 0 { logger.notice("resuming interrupted ingest jobs", metadata: ["jobs": "\(requeued)"]) }
         let shuttingDown = Mutex(false)
         try await withGracefulShutdownHandler {
             while !shuttingDown.withLock({ $0 }) && !Task.isCancelled {
-                if let job = try store.claimNextJob() {
+                if let job = try store.jobs.claimNext() {
                     await run(job, shuttingDown: { shuttingDown.withLock { $0 } })
                 } else {
                     try? await Task.sleep(for: pollInterval)
@@ -43,7 +43,7 @@ public struct IngestJobWorker: Service {
     @discardableResult
     public func drainQueue() async throws -> Int {
         var count = 0
-        while let job = try pipeline.store.claimNextJob() {
+        while let job = try pipeline.store.jobs.claimNext() {
             await run(job, shuttingDown: { false })
             count += 1
         }
@@ -59,10 +59,10 @@ public struct IngestJobWorker: Service {
         var pipeline = self.pipeline
         pipeline.force = job.force
         let progress: @Sendable (IngestProgress) -> Void = { p in
-            try? store.updateJobProgress(id: id, filesDone: p.filesDone, filesTotal: p.filesTotal, chunks: p.chunks,
+            try? store.jobs.updateProgress(id: id, filesDone: p.filesDone, filesTotal: p.filesTotal, chunks: p.chunks,
                                          currentPath: p.currentPath)
         }
-        let stop: @Sendable () -> Bool = { shuttingDown() || ((try? store.isJobCancelRequested(id: id)) ?? false) }
+        let stop: @Sendable () -> Bool = { shuttingDown() || ((try? store.jobs.isCancelRequested(id: id)) ?? false) }
         do {
             let summary: IngestSummary
             switch job.scope {
@@ -70,28 +70,28 @@ public struct IngestJobWorker: Service {
                 summary = try await pipeline.ingest(sources: store.sources().map(\.source), progress: progress, shouldStop: stop)
             case .source:
                 guard let sourceId = job.sourceId, let source = try store.source(id: sourceId) else {
-                    try store.finishJob(id: id, status: .failed, message: "the source no longer exists")
+                    try store.jobs.finish(id: id, status: .failed, message: "the source no longer exists")
                     return
                 }
                 summary = try await pipeline.ingest(sources: [source], progress: progress, shouldStop: stop)
             case .document:
                 guard let documentId = job.documentId, let document = try store.document(id: documentId) else {
-                    try store.finishJob(id: id, status: .failed, message: "the document no longer exists")
+                    try store.jobs.finish(id: id, status: .failed, message: "the document no longer exists")
                     return
                 }
                 summary = try await pipeline.ingest(document: document, progress: progress)
             }
             let text = Self.describe(summary)
-            if summary.stopped && shuttingDown() && !((try? store.isJobCancelRequested(id: id)) ?? false) {
+            if summary.stopped && shuttingDown() && !((try? store.jobs.isCancelRequested(id: id)) ?? false) {
                 // Shutdown, not an admin's cancel: leave it queued so the next start resumes it.
-                try store.requeueInterruptedJobs()
+                try store.jobs.requeueInterrupted()
                 logger.notice("ingest job interrupted by shutdown; queued again", metadata: ["job": "\(id)"])
             } else {
-                try store.finishJob(id: id, status: summary.stopped ? .cancelled : .done, message: text)
+                try store.jobs.finish(id: id, status: summary.stopped ? .cancelled : .done, message: text)
                 logger.info("ingest job finished", metadata: ["job": "\(id)", "summary": "\(text)"])
             }
         } catch {
-            try? store.finishJob(id: id, status: .failed, message: "\(error)")
+            try? store.jobs.finish(id: id, status: .failed, message: "\(error)")
             logger.error("ingest job failed", metadata: ["job": "\(id)", "error": "\(error)"])
         }
     }

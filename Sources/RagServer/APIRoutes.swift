@@ -108,9 +108,9 @@ extension RagServer {
     }
 
     func addAdminAPIRoutes(to group: RouterGroup<SignedInContext>) {
-        group.get("/api/v1/jobs") { _, _ in try Self.json(["jobs": try store.jobs(limit: 50).map(JobView.init)]) }
+        group.get("/api/v1/jobs") { _, _ in try Self.json(["jobs": try store.jobs.recent(limit: 50).map(JobView.init)]) }
         group.get("/api/v1/jobs/{id}") { _, context in
-            guard let id = context.parameters.get("id", as: Int64.self), let job = try store.job(id: id) else {
+            guard let id = context.parameters.get("id", as: Int64.self), let job = try store.jobs.job(id: id) else {
                 throw ServerError.notFound()
             }
             return try Self.json(JobView(job))
@@ -122,8 +122,8 @@ extension RagServer {
             return try Self.json(JobView(job), status: .accepted)
         }
         group.post("/api/v1/jobs/{id}/cancel") { _, context in
-            guard let id = context.parameters.get("id", as: Int64.self), try store.requestJobCancel(id: id),
-                  let job = try store.job(id: id)
+            guard let id = context.parameters.get("id", as: Int64.self), try store.jobs.requestCancel(id: id),
+                  let job = try store.jobs.job(id: id)
             else { throw ServerError(.conflict, "The job is unknown or has finished.") }
             await recordAction("reingest.cancel", ["job": String(id)], context: context)
             return try Self.json(JobView(job))

@@ -30,20 +30,20 @@ public struct Accounts: Sendable {
     public func addUser(name: String, password: String?, role: Role, groups: [String]) async throws -> UserRecord {
         try Self.validate(name: name)
         let hash = try await password.asyncMap { try await hashPassword($0) }
-        return try store.addUser(UserRecord(name: name, passwordHash: hash, role: role, groups: groups))
+        return try store.accounts.addUser(UserRecord(name: name, passwordHash: hash, role: role, groups: groups))
     }
 
     /// Sets a new password; the user's sessions end.
     public func setPassword(name: String, password: String) async throws {
         let hash = try await hashPassword(password)
-        _ = try store.updateUser(name: name) { $0.passwordHash = hash }
+        _ = try store.accounts.updateUser(name: name) { $0.passwordHash = hash }
     }
 
     /// The user, if the name and password match an enabled account. Takes as long for an
     /// unknown name as for a wrong password: the name is verified against a dummy hash of the
     /// configured cost.
     public func authenticate(name: String, password: String) async -> UserRecord? {
-        let user = try? store.user(name: name)
+        let user = try? store.accounts.user(name: name)
         let stored = user?.passwordHash
         let cost = bcryptCost
         let matches = await offPool { Bcrypt.verify(password, hash: stored ?? Self.unknownUserHash(cost: cost)) }
@@ -57,18 +57,18 @@ public struct Accounts: Sendable {
     public func startSession(for user: UserRecord) throws -> (cookie: String, csrfToken: String) {
         let cookie = Self.randomToken()
         let csrf = Self.randomToken()
-        try store.createSession(
+        try store.accounts.createSession(
             tokenSHA256: Self.sha256(cookie), userId: user.id!, csrfToken: csrf,
             expiresAt: Date().addingTimeInterval(sessionLifetime))
         return (cookie, csrf)
     }
 
     public func session(cookie: String) throws -> (user: UserRecord, csrfToken: String)? {
-        try store.session(tokenSHA256: Self.sha256(cookie))
+        try store.accounts.session(tokenSHA256: Self.sha256(cookie))
     }
 
     public func endSession(cookie: String) throws {
-        try store.deleteSession(tokenSHA256: Self.sha256(cookie))
+        try store.accounts.deleteSession(tokenSHA256: Self.sha256(cookie))
     }
 
     // MARK: API tokens
@@ -76,12 +76,12 @@ public struct Accounts: Sendable {
     /// Issues an API token for programs. - Returns: the token, shown once (only its hash is kept).
     public func issueToken(for user: UserRecord, name: String) throws -> String {
         let token = "ragd_" + Self.randomToken()
-        try store.addToken(tokenSHA256: Self.sha256(token), userId: user.id!, name: name)
+        try store.accounts.addToken(tokenSHA256: Self.sha256(token), userId: user.id!, name: name)
         return token
     }
 
     public func user(token: String) throws -> UserRecord? {
-        try store.user(tokenSHA256: Self.sha256(token))
+        try store.accounts.user(tokenSHA256: Self.sha256(token))
     }
 
     // MARK: First admin
@@ -89,7 +89,7 @@ public struct Accounts: Sendable {
     /// When no admin exists, a one-time token (printed at start) lets the first visitor of
     /// /setup create one. - Returns: the new token, or nil when an admin exists.
     public func issueSetupTokenIfNeeded() throws -> String? {
-        guard try !store.hasAdmin() else {
+        guard try !store.accounts.hasAdmin() else {
             try store.setMeta(Self.setupTokenKey, nil)
             return nil
         }
@@ -100,7 +100,7 @@ public struct Accounts: Sendable {
 
     /// Whether `token` is the current setup token (and no admin exists yet).
     public func isValidSetupToken(_ token: String) throws -> Bool {
-        guard let stored = try store.meta(Self.setupTokenKey), try !store.hasAdmin() else { return false }
+        guard let stored = try store.meta(Self.setupTokenKey), try !store.accounts.hasAdmin() else { return false }
         return Self.constantTimeEqual(stored, Self.sha256(token))
     }
 

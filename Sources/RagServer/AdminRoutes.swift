@@ -24,7 +24,7 @@ extension RagServer {
             let source = try store.addSource(root: root, name: name, groups: groups)
             await recordAction("source.add", ["source": root, "groups": groups.joined(separator: ",")], context: context)
             if form["ingest"] == "yes" {
-                _ = try? store.enqueueJob(scope: .source, sourceId: source.id, requestedBy: context.identity.name)
+                _ = try? store.jobs.enqueue(scope: .source, sourceId: source.id, requestedBy: context.identity.name)
             }
             return HTML.redirect("/admin")
         }
@@ -54,7 +54,7 @@ extension RagServer {
         }
         group.post("/admin/jobs/{id}/cancel") { _, context in
             guard let id = context.parameters.get("id", as: Int64.self) else { throw ServerError.notFound() }
-            _ = try store.requestJobCancel(id: id)
+            _ = try store.jobs.requestCancel(id: id)
             await recordAction("reingest.cancel", ["job": String(id)], context: context)
             return HTML.redirect("/admin#jobs")
         }
@@ -87,7 +87,7 @@ extension RagServer {
             guard name.lowercased() != context.identity.name.lowercased() else {
                 throw ServerError.badRequest("You cannot disable your own account.")
             }
-            _ = try mapStoreErrors { try store.updateUser(name: name) { $0.disabled = true } }
+            _ = try mapStoreErrors { try store.accounts.updateUser(name: name) { $0.disabled = true } }
             await recordAction("user.disable", ["name": name], context: context)
             return HTML.redirect("/admin#users")
         }
@@ -104,7 +104,7 @@ extension RagServer {
             throw ServerError.badRequest("scope must be all, source or document.")
         }
         return try mapStoreErrors {
-            try store.enqueueJob(scope: scope, sourceId: form["source_id"].flatMap(Int64.init),
+            try store.jobs.enqueue(scope: scope, sourceId: form["source_id"].flatMap(Int64.init),
                                  documentId: form["document_id"].flatMap(Int64.init), requestedBy: identity.name,
                                  force: form["force"] == "yes" || form["force"] == "true")
         }
@@ -125,8 +125,8 @@ extension RagServer {
     func adminPage(identity: Identity, message: String?, status: HTTPResponse.Status = .ok) throws -> Response {
         let csrf = Layout.csrfField(identity)
         let sources = try store.sources()
-        let jobs = try store.jobs(limit: 20)
-        let users = try store.users()
+        let jobs = try store.jobs.recent(limit: 20)
+        let users = try store.accounts.users()
         let alert = message.map { "<p class=\"error\" role=\"alert\">\(HTML.escape($0))</p>" } ?? ""
         let sourceRows = sources.map { s -> String in
             let id = s.source.id!

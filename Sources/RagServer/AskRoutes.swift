@@ -29,7 +29,7 @@ extension RagServer {
             else { throw ServerError.badRequest("Choose helpful or not helpful.") }
             let comment = form["comment"].map { String($0.trimmingCharacters(in: .whitespacesAndNewlines).prefix(2000)) }
             do {
-                try store.setFeedback(historyId: id, userId: identity.userId, helpful: helpful == "yes",
+                try store.history.setFeedback(historyId: id, userId: identity.userId, helpful: helpful == "yes",
                                       comment: comment?.isEmpty == false ? comment : nil)
             } catch let error as StoreError where error.kind == .notFound {
                 throw ServerError.notFound()
@@ -64,7 +64,7 @@ extension RagServer {
     }
 
     func historyPage(identity: Identity) throws -> Response {
-        let entries = try store.history(userId: identity.userId)
+        let entries = try store.history.entries(userId: identity.userId)
         // Sources are re-checked now: a document whose groups changed since disappears here too.
         let readable = try store.readableDocumentIds(
             Array(Set(entries.flatMap { $0.entry.sourceList.map(\.documentId) })), access: identity.access)

@@ -250,7 +250,7 @@ public struct AskService: Sendable {
                 HistorySource(number: s.number, documentId: s.documentId, title: s.title, location: s.location,
                               link: SourceView.link(documentId: s.documentId, format: s.format, page: s.pageStart, anchor: s.anchor))
             }
-            historyId = try store.addHistory(HistoryRecord(
+            historyId = try store.history.add(HistoryRecord(
                 userId: identity.userId, question: answer.question, answer: answer.text, path: answer.path.rawValue,
                 sources: sources)).id
         } catch {

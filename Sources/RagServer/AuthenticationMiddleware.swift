@@ -72,7 +72,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
               !name.isEmpty
         else { return nil }
         let groups = trusted.groupsHeader.flatMap { request.headers[HTTPField.Name($0)!] }.map(GroupList.parse)
-        var user = try accounts.store.user(name: name)
+        var user = try accounts.store.accounts.user(name: name)
         if user == nil {
             // First visit through the proxy: an employee account without a password.
             user = try await accounts.addUser(name: name, password: nil, role: .employee, groups: groups ?? [])

@@ -57,7 +57,7 @@ public final class ServerMetrics: Sendable {
 
     /// Reads the store's state into gauges, then renders the exposition text.
     func render(store: RagStore, extra: [(name: String, help: String, value: Double)]) -> String {
-        if let jobs = try? store.jobs(limit: 20) {
+        if let jobs = try? store.jobs.recent(limit: 20) {
             let active = jobs.filter { !$0.status.isFinished }
             registry.makeGauge(name: "ragd_ingest_jobs_active", help: "Ingest jobs queued or running").set(Double(active.count))
             let running = active.first { $0.status == .running }

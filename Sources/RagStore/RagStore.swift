@@ -3,7 +3,8 @@ import GRDB
 import GRDBSQLite
 import RagCore
 
-/// The database: documents, chunks, their full-text index and their vectors, in one SQLite file.
+/// The database: documents, chunks, their full-text index and their vectors, in one SQLite file,
+/// and beside them, each behind the same writer, `accounts`, `history` and `jobs`.
 ///
 /// One `RagStore` per file and process (GRDB's rule: connect to a database file once). It is
 /// a `DatabasePool` in WAL mode: many readers run beside one writer, and every write that
@@ -15,6 +16,12 @@ public final class RagStore: Sendable {
     let vectorIndex: QuantizedVectorIndex
     /// Which words of a question full-text search ranks by.
     let fullTextPlanner: FullTextPlanner
+    /// Users, sessions and API tokens.
+    public let accounts: AccountStore
+    /// Each user's questions, answers and feedback.
+    public let history: HistoryStore
+    /// The re-ingest queue.
+    public let jobs: JobStore
 
     /// Opens (creating if needed) and migrates the database.
     /// - Throws: `StoreError` when sqlite-vec cannot be loaded or the database was built for
@@ -37,7 +44,11 @@ public final class RagStore: Sendable {
             try RagStore.loadVectorExtension(db, path: extensionPath)
             try db.execute(sql: "PRAGMA synchronous = NORMAL")  // WAL: durable at checkpoints, never corrupt
         }
-        self.writer = try DatabasePool(path: configuration.path, configuration: config)
+        let writer = try DatabasePool(path: configuration.path, configuration: config)
+        self.writer = writer
+        self.accounts = AccountStore(writer: writer)
+        self.history = HistoryStore(writer: writer)
+        self.jobs = JobStore(writer: writer)
         try Schema.migrator(dimensions: configuration.embeddingDimensions).migrate(writer)
         try checkEmbeddingModel()
     }
@@ -74,6 +85,35 @@ public final class RagStore: Sendable {
                     sql: "INSERT OR REPLACE INTO store_meta(key, value) VALUES ('embedding_model', ?), ('embedding_dimensions', ?)",
                     arguments: [configuration.embeddingModel, String(configuration.embeddingDimensions)])
             }
+        }
+    }
+}
+
+/// Small settings the daemon keeps in the database (e.g. the one-time setup token's hash).
+extension RagStore {
+    public func meta(_ key: String) throws -> String? {
+        try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = ?", arguments: [key]) }
+    }
+
+    public func setMeta(_ key: String, _ value: String?) throws {
+        try writer.write { db in
+            if let value {
+                try db.execute(sql: "INSERT OR REPLACE INTO store_meta(key, value) VALUES (?, ?)", arguments: [key, value])
+            } else {
+                try db.execute(sql: "DELETE FROM store_meta WHERE key = ?", arguments: [key])
+            }
+        }
+    }
+
+    /// Of `documentIds`, those a reader with `access` may see now (history pages re-check, so
+    /// a source whose groups changed since disappears from old entries too).
+    public func readableDocumentIds(_ documentIds: [Int64], access: AccessFilter) throws -> Set<Int64> {
+        guard !documentIds.isEmpty else { return [] }
+        return try writer.read { db in
+            let condition = access.documentCondition
+            let ids = documentIds.map(String.init).joined(separator: ",")
+            let sql = "SELECT d.id FROM document d WHERE d.id IN (\(ids)) AND \(condition.sql)"
+            return Set(try Int64.fetchAll(db, sql: sql, arguments: StatementArguments(condition.arguments)))
         }
     }
 }

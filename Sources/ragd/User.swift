@@ -56,7 +56,7 @@ struct User: AsyncParsableCommand {
         @Argument var name: String
         func run() async throws {
             let accounts = try UserCommands.accounts(global)
-            _ = try await UserCommands.mapErrors { try accounts.store.updateUser(name: name) { $0.disabled = true } }
+            _ = try await UserCommands.mapErrors { try accounts.store.accounts.updateUser(name: name) { $0.disabled = true } }
             try await CommandLineAudit.record(global, "user.disable", ["name": name])
             print("Disabled \(name).")
         }
@@ -68,7 +68,7 @@ struct User: AsyncParsableCommand {
         @Argument var name: String
         func run() async throws {
             let accounts = try UserCommands.accounts(global)
-            _ = try await UserCommands.mapErrors { try accounts.store.updateUser(name: name) { $0.disabled = false } }
+            _ = try await UserCommands.mapErrors { try accounts.store.accounts.updateUser(name: name) { $0.disabled = false } }
             try await CommandLineAudit.record(global, "user.enable", ["name": name])
             print("Enabled \(name).")
         }
@@ -83,7 +83,7 @@ struct User: AsyncParsableCommand {
         func run() async throws {
             let accounts = try UserCommands.accounts(global)
             let user = try await UserCommands.mapErrors {
-                try accounts.store.updateUser(name: name) { user in
+                try accounts.store.accounts.updateUser(name: name) { user in
                     if let role { user.role = role }
                     if let groups { user.groups = GroupList.encode(GroupList.parse(groups)) }
                 }
@@ -103,12 +103,12 @@ struct User: AsyncParsableCommand {
         @Flag(help: "Revoke the user's tokens with this label instead.") var revoke = false
         func run() async throws {
             let accounts = try UserCommands.accounts(global)
-            guard let user = try accounts.store.user(name: name) else {
+            guard let user = try accounts.store.accounts.user(name: name) else {
                 throw ValidationError("There is no user named \(name). `ragd user list` shows them.")
             }
             try await CommandLineAudit.record(global, revoke ? "token.revoke" : "token.issue", ["name": name, "label": label])
             if revoke {
-                print("Revoked \(try accounts.store.revokeTokens(userId: user.id!, name: label)) token(s).")
+                print("Revoked \(try accounts.store.accounts.revokeTokens(userId: user.id!, name: label)) token(s).")
             } else {
                 print(try accounts.issueToken(for: user, name: label))
             }
@@ -120,7 +120,7 @@ struct User: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         func run() async throws {
             let accounts = try UserCommands.accounts(global)
-            for user in try accounts.store.users() {
+            for user in try accounts.store.accounts.users() {
                 print("\(user.name)\t\(user.role.rawValue)\t\(user.groupList.joined(separator: ","))\t\(user.disabled ? "disabled" : "active")")
             }
         }

@@ -59,7 +59,7 @@ import Testing
         #expect(hash.hasPrefix(String(format: "$2b$%02d$", cost)) || hash.hasPrefix(String(format: "$2a$%02d$", cost)),
                 "hash: \(hash)")
         try await accounts.addUser(name: "alice", password: "correct horse battery", role: .employee, groups: [])
-        let stored = try #require(try store.user(name: "alice")?.passwordHash)
+        let stored = try #require(try store.accounts.user(name: "alice")?.passwordHash)
         #expect(stored.prefix(7).suffix(3) == hash.prefix(7).suffix(3), "the same cost as a real account's hash")
         #expect(await accounts.authenticate(name: "mallory", password: "correct horse battery") == nil)
         #expect(await accounts.authenticate(name: "alice", password: "correct horse battery")?.name == "alice")

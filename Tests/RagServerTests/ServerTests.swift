@@ -84,7 +84,7 @@ import Testing
         try await proxied.test(.live) { client in
             let page = try await client.execute(uri: "/", method: .get, headers: [HTTPField.Name("X-Remote-User")!: "tina"])
             #expect(page.status == .ok, "the proxy's user is signed in (a new employee account)")
-            #expect(try parts.store.user(name: "tina")?.role == .employee)
+            #expect(try parts.store.accounts.user(name: "tina")?.role == .employee)
             let admin = try await client.execute(uri: "/admin", method: .get, headers: [HTTPField.Name("X-Remote-User")!: "tina"])
             #expect(admin.status == .forbidden)
             // A cross-site form post with the header is refused (no CSRF token in this mode).

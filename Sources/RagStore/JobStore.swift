@@ -5,11 +5,13 @@ import GRDB
 ///
 /// One job per source at a time: a job for a source (or for a document of it) is refused
 /// while another job touching that source is queued or running; a job for everything is
-/// refused while any job is queued or running.
-extension RagStore {
+/// refused while any job is queued or running. In the store's database (`RagStore.jobs`).
+public struct JobStore: Sendable {
+    let writer: any DatabaseWriter
+
     /// Queues a job. - Throws: `StoreError(.conflict)` naming the job already queued or running.
     @discardableResult
-    public func enqueueJob(scope: IngestJobRecord.Scope, sourceId: Int64? = nil, documentId: Int64? = nil,
+    public func enqueue(scope: IngestJobRecord.Scope, sourceId: Int64? = nil, documentId: Int64? = nil,
                            requestedBy: String, force: Bool = false) throws -> IngestJobRecord {
         try writer.write { db in
             var sourceId = sourceId
@@ -40,7 +42,7 @@ extension RagStore {
     }
 
     /// Takes the oldest queued job and marks it running.
-    public func claimNextJob() throws -> IngestJobRecord? {
+    public func claimNext() throws -> IngestJobRecord? {
         try writer.write { db in
             guard var job = try IngestJobRecord.filter(Column("status") == "queued").order(Column("id")).fetchOne(db) else {
                 return nil
@@ -57,18 +59,18 @@ extension RagStore {
     }
 
     /// Recent jobs, newest first.
-    public func jobs(limit: Int = 50) throws -> [IngestJobRecord] {
+    public func recent(limit: Int = 50) throws -> [IngestJobRecord] {
         try writer.read { db in try IngestJobRecord.order(Column("id").desc).limit(limit).fetchAll(db) }
     }
 
     /// Jobs waiting or running (the queue depth).
-    public func activeJobCount() throws -> Int {
+    public func activeCount() throws -> Int {
         try writer.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM ingest_job WHERE status IN ('queued', 'running')") ?? 0
         }
     }
 
-    public func updateJobProgress(id: Int64, filesDone: Int, filesTotal: Int, chunks: Int, currentPath: String?) throws {
+    public func updateProgress(id: Int64, filesDone: Int, filesTotal: Int, chunks: Int, currentPath: String?) throws {
         try writer.write { db in
             try db.execute(
                 sql: "UPDATE ingest_job SET files_done = ?, files_total = ?, chunks = ?, current_path = ? WHERE id = ?",
@@ -76,7 +78,7 @@ extension RagStore {
         }
     }
 
-    public func finishJob(id: Int64, status: IngestJobRecord.Status, message: String?) throws {
+    public func finish(id: Int64, status: IngestJobRecord.Status, message: String?) throws {
         try writer.write { db in
             try db.execute(
                 sql: "UPDATE ingest_job SET status = ?, message = ?, finished_at = ?, current_path = NULL WHERE id = ?",
@@ -86,7 +88,7 @@ extension RagStore {
 
     /// Asks a queued or running job to stop (a queued one is cancelled at once).
     /// - Returns: false when the job is unknown or already finished.
-    public func requestJobCancel(id: Int64) throws -> Bool {
+    public func requestCancel(id: Int64) throws -> Bool {
         try writer.write { db in
             try db.execute(
                 sql: "UPDATE ingest_job SET status = 'cancelled', finished_at = ?, message = 'cancelled before it started' "
@@ -97,7 +99,7 @@ extension RagStore {
         }
     }
 
-    public func isJobCancelRequested(id: Int64) throws -> Bool {
+    public func isCancelRequested(id: Int64) throws -> Bool {
         try writer.read { db in
             try Bool.fetchOne(db, sql: "SELECT cancel_requested FROM ingest_job WHERE id = ?", arguments: [id]) ?? true
         }
@@ -106,7 +108,7 @@ extension RagStore {
     /// Puts jobs that were running when the daemon stopped back in the queue (at start-up).
     /// - Returns: how many.
     @discardableResult
-    public func requeueInterruptedJobs() throws -> Int {
+    public func requeueInterrupted() throws -> Int {
         try writer.write { db in
             try db.execute(sql: """
                 UPDATE ingest_job SET status = 'queued', message = 'interrupted; queued again' WHERE status = 'running'

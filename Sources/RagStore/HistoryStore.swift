@@ -1,10 +1,12 @@
 import Foundation
 import GRDB
 
-/// Each user's own questions, answers and feedback.
-extension RagStore {
+/// Each user's own questions, answers and feedback (`RagStore.history`).
+public struct HistoryStore: Sendable {
+    let writer: any DatabaseWriter
+
     @discardableResult
-    public func addHistory(_ entry: HistoryRecord) throws -> HistoryRecord {
+    public func add(_ entry: HistoryRecord) throws -> HistoryRecord {
         try writer.write { db in
             var entry = entry
             try entry.insert(db)
@@ -13,7 +15,7 @@ extension RagStore {
     }
 
     /// A user's most recent entries, newest first, with their feedback if any.
-    public func history(userId: Int64, limit: Int = 50) throws -> [(entry: HistoryRecord, helpful: Bool?)] {
+    public func entries(userId: Int64, limit: Int = 50) throws -> [(entry: HistoryRecord, helpful: Bool?)] {
         try writer.read { db in
             let entries = try HistoryRecord.filter(Column("user_id") == userId).order(Column("id").desc).limit(limit).fetchAll(db)
             return try entries.map { entry in
@@ -45,18 +47,6 @@ extension RagStore {
         try writer.read { db in
             let row = try Row.fetchOne(db, sql: "SELECT sum(helpful = 1), sum(helpful = 0) FROM feedback")
             return (row?[0] ?? 0, row?[1] ?? 0)
-        }
-    }
-
-    /// Of `documentIds`, those a reader with `access` may see now (history pages re-check, so
-    /// a source whose groups changed since disappears from old entries too).
-    public func readableDocumentIds(_ documentIds: [Int64], access: AccessFilter) throws -> Set<Int64> {
-        guard !documentIds.isEmpty else { return [] }
-        return try writer.read { db in
-            let condition = access.documentCondition
-            let ids = documentIds.map(String.init).joined(separator: ",")
-            let sql = "SELECT d.id FROM document d WHERE d.id IN (\(ids)) AND \(condition.sql)"
-            return Set(try Int64.fetchAll(db, sql: sql, arguments: StatementArguments(condition.arguments)))
         }
     }
 }

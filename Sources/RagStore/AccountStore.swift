@@ -1,9 +1,12 @@
 import Foundation
 import GRDB
 
-/// Accounts, sessions and API tokens. Secrets arrive here already hashed (RagServer hashes
-/// passwords with bcrypt and tokens with SHA-256): the database never holds one in clear.
-extension RagStore {
+/// Accounts, sessions and API tokens, in the store's database (`RagStore.accounts`). Secrets
+/// arrive here already hashed (RagServer hashes passwords with bcrypt and tokens with
+/// SHA-256): the database never holds one in clear.
+public struct AccountStore: Sendable {
+    let writer: any DatabaseWriter
+
     /// Creates a user. - Throws: `StoreError(.conflict)` when the name is taken.
     @discardableResult
     public func addUser(_ user: UserRecord) throws -> UserRecord {
@@ -113,23 +116,6 @@ extension RagStore {
             try db.execute(sql: "UPDATE api_token SET revoked = 1 WHERE user_id = ? AND name = ? AND revoked = 0",
                            arguments: [userId, name])
             return db.changesCount
-        }
-    }
-}
-
-/// Small settings the daemon keeps in the database (e.g. the one-time setup token's hash).
-extension RagStore {
-    public func meta(_ key: String) throws -> String? {
-        try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = ?", arguments: [key]) }
-    }
-
-    public func setMeta(_ key: String, _ value: String?) throws {
-        try writer.write { db in
-            if let value {
-                try db.execute(sql: "INSERT OR REPLACE INTO store_meta(key, value) VALUES (?, ?)", arguments: [key, value])
-            } else {
-                try db.execute(sql: "DELETE FROM store_meta WHERE key = ?", arguments: [key])
-            }
         }
     }
 }
