@@ -21,17 +21,11 @@ enum HTML {
         return out
     }
 
-    /// Security headers for every page: scripts and styles only from ragd itself, no framing.
-    static let pagePolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-        + "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-
+    /// A page: HTML, never cached (pages hold a user's questions and documents). The security
+    /// headers come from ``SecurityHeadersMiddleware``.
     static func response(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(
-            status: status,
-            headers: [
-                .contentType: "text/html; charset=utf-8", .contentSecurityPolicy: pagePolicy,
-                .cacheControl: "no-store", .xContentTypeOptions: "nosniff", .referrerPolicy: "no-referrer",
-            ],
+            status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
@@ -41,8 +35,6 @@ enum HTML {
 }
 
 extension HTTPField.Name {
-    static let xContentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
-    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
     static let xCSRFToken = HTTPField.Name("X-CSRF-Token")!
 }
 
