@@ -58,8 +58,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         let type = request.headers[.contentType] ?? ""
         guard type.hasPrefix("application/x-www-form-urlencoded") else { throw csrfError }
-        let form = try await FormData.read(&request)
-        guard let field = form["csrf"], Accounts.constantTimeEqual(field, expected) else { throw csrfError }
+        // A body that is not a form carries no token either: the same 403.
+        let form = try? await request.decodeForm(CSRFForm.self)
+        guard let field = form?.csrf, Accounts.constantTimeEqual(field, expected) else { throw csrfError }
     }
 
     static let csrfError = ServerError(.forbidden, "The form has expired or did not come from ragd. Reload the page and try again.")

@@ -13,26 +13,26 @@ extension RagServer {
         }
         group.post("/admin/sources") { request, context in
             var request = request
-            let form = try await FormData.read(&request)
-            let root = URL(fileURLWithPath: try form.required("root")).standardizedFileURL.resolvingSymlinksInPath().path
+            let form = try await request.decodeForm(SourceForm.self)
+            let root = URL(fileURLWithPath: try required(form.root, "root")).standardizedFileURL.resolvingSymlinksInPath().path
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) else {
                 return try adminPage(identity: context.identity, message: "\(root) does not exist on the server.", status: .badRequest)
             }
-            let name = form["name"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
-            let groups = GroupList.parse(form["groups"] ?? "")
+            let name = form.name.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
+            let groups = GroupList.parse(form.groups ?? "")
             let source = try store.addSource(root: root, name: name, groups: groups)
             await recordAction("source.add", ["source": root, "groups": groups.joined(separator: ",")], context: context)
-            if form["ingest"] == "yes" {
+            if form.ingest == "yes" {
                 _ = try? store.enqueueJob(scope: .source, sourceId: source.id, requestedBy: context.identity.name)
             }
             return HTML.redirect("/admin")
         }
         group.post("/admin/sources/{id}/groups") { request, context in
             var request = request
-            let form = try await FormData.read(&request)
+            let form = try await request.decodeForm(GroupsForm.self)
             let id = try sourceId(context)
-            let groups = GroupList.parse(form["groups"] ?? "")
+            let groups = GroupList.parse(form.groups ?? "")
             try mapStoreErrors { try store.setSourceGroups(id: id, groups: groups) }
             await recordAction("source.groups", ["source_id": String(id), "groups": groups.joined(separator: ",")], context: context)
             return HTML.redirect("/admin")
@@ -45,8 +45,7 @@ extension RagServer {
         }
         group.post("/admin/jobs") { request, context in
             var request = request
-            let form = try await FormData.read(&request)
-            let job = try enqueue(form: form.fields, identity: context.identity)
+            let job = try enqueue(try await request.decodeForm(JobRequest.self), identity: context.identity)
             await recordAction("reingest", ["job": String(job.id!), "scope": job.scope.rawValue,
                                             "source_id": job.sourceId.map(String.init) ?? "",
                                             "document_id": job.documentId.map(String.init) ?? ""], context: context)
@@ -68,11 +67,11 @@ extension RagServer {
         }
         group.post("/admin/users") { request, context in
             var request = request
-            let form = try await FormData.read(&request)
-            guard let role = form["role"].flatMap(Role.init(rawValue:)) else { throw ServerError.badRequest("Choose a role.") }
+            let form = try await request.decodeForm(UserForm.self)
+            guard let role = form.role.flatMap(Role.init(rawValue:)) else { throw ServerError.badRequest("Choose a role.") }
             do {
-                let user = try await accounts.addUser(name: try form.required("name"), password: try form.required("password"),
-                                                      role: role, groups: GroupList.parse(form["groups"] ?? ""))
+                let user = try await accounts.addUser(name: try required(form.name, "name"), password: try required(form.password, "password"),
+                                                      role: role, groups: GroupList.parse(form.groups ?? ""))
                 await recordAction("user.add", ["name": user.name, "role": role.rawValue, "groups": user.groupList.joined(separator: ",")],
                                    context: context)
             } catch let error as AccountError {
@@ -98,15 +97,15 @@ extension RagServer {
         return id
     }
 
-    /// Queues a job from form or JSON fields: scope (all|source|document), source_id, document_id, force.
-    func enqueue(form: [String: String], identity: Identity) throws -> IngestJobRecord {
-        guard let scope = form["scope"].flatMap(IngestJobRecord.Scope.init(rawValue:)) else {
+    /// Queues a job from the admin form or the JSON API.
+    func enqueue(_ job: JobRequest, identity: Identity) throws -> IngestJobRecord {
+        guard let scope = job.scope.flatMap(IngestJobRecord.Scope.init(rawValue:)) else {
             throw ServerError.badRequest("scope must be all, source or document.")
         }
         return try mapStoreErrors {
-            try store.enqueueJob(scope: scope, sourceId: form["source_id"].flatMap(Int64.init),
-                                 documentId: form["document_id"].flatMap(Int64.init), requestedBy: identity.name,
-                                 force: form["force"] == "yes" || form["force"] == "true")
+            try store.enqueueJob(scope: scope, sourceId: job.sourceId.flatMap(Int64.init),
+                                 documentId: job.documentId.flatMap(Int64.init), requestedBy: identity.name,
+                                 force: job.force == "yes" || job.force == "true")
         }
     }
 

@@ -10,8 +10,7 @@ extension RagServer {
         group.post("/ask") { request, context in
             var request = request
             let identity = context.identity
-            let form = try await FormData.read(&request)
-            let question = form["question"] ?? ""
+            let question = try await request.decodeForm(AskForm.self).question ?? ""
             if request.wantsEventStream {
                 let stream = try await askService.ask(question, identity: identity, clientAddress: context.clientAddress, channel: .web)
                 return EventStream.response(stream, identity: identity, html: true)
@@ -24,10 +23,10 @@ extension RagServer {
         group.post("/feedback") { request, context in
             var request = request
             let identity = context.identity
-            let form = try await FormData.read(&request)
-            guard let id = form["history_id"].flatMap(Int64.init), let helpful = form["helpful"], helpful == "yes" || helpful == "no"
+            let form = try await request.decodeForm(FeedbackFields.self)
+            guard let id = form.historyId.flatMap(Int64.init), let helpful = form.helpful, helpful == "yes" || helpful == "no"
             else { throw ServerError.badRequest("Choose helpful or not helpful.") }
-            let comment = form["comment"].map { String($0.trimmingCharacters(in: .whitespacesAndNewlines).prefix(2000)) }
+            let comment = form.comment.map { String($0.trimmingCharacters(in: .whitespacesAndNewlines).prefix(2000)) }
             do {
                 try store.setFeedback(historyId: id, userId: identity.userId, helpful: helpful == "yes",
                                       comment: comment?.isEmpty == false ? comment : nil)

@@ -20,23 +20,23 @@ extension RagServer {
         }
         router.post("/login") { request, context in
             var request = request
-            let form = try await FormData.read(&request)
-            guard let expected = request.cookies[Self.loginCookie]?.value, let sent = form["csrf"],
+            let form = try await request.decodeForm(LoginForm.self)
+            guard let expected = request.cookies[Self.loginCookie]?.value, let sent = form.csrf,
                   Accounts.constantTimeEqual(expected, sent)
-            else { return loginPage(next: form["next"], error: "The sign-in form expired. Please try again.", status: .forbidden) }
-            let name = form["name"]?.trimmingCharacters(in: .whitespaces) ?? ""
+            else { return loginPage(next: form.next, error: "The sign-in form expired. Please try again.", status: .forbidden) }
+            let name = form.name?.trimmingCharacters(in: .whitespaces) ?? ""
             let key = "\(name.lowercased())@\(context.clientAddress ?? "")"
             if await loginLimiter.isLimited(key) {
-                return loginPage(next: form["next"], error: "Too many failed attempts. Wait a few minutes and try again.",
+                return loginPage(next: form.next, error: "Too many failed attempts. Wait a few minutes and try again.",
                                  status: .tooManyRequests)
             }
-            guard let user = await accounts.authenticate(name: name, password: form["password"] ?? "") else {
+            guard let user = await accounts.authenticate(name: name, password: form.password ?? "") else {
                 _ = await loginLimiter.hit(key)
                 context.logger.notice("sign-in failed", metadata: ["name": "\(name)"])
-                return loginPage(next: form["next"], error: "The name or password is not right.", status: .unauthorized)
+                return loginPage(next: form.next, error: "The name or password is not right.", status: .unauthorized)
             }
             await loginLimiter.reset(key)
-            return try signIn(user, next: form["next"])
+            return try signIn(user, next: form.next)
         }
         router.post("/logout") { request, context in
             // AuthenticationMiddleware has checked the CSRF token of this session.
@@ -58,16 +58,16 @@ extension RagServer {
         }
         router.post("/setup") { request, context in
             var request = request
-            let form = try await FormData.read(&request)
-            let token = form["token"] ?? ""
+            let form = try await request.decodeForm(SetupForm.self)
+            let token = form.token ?? ""
             guard try accounts.isValidSetupToken(token) else { throw ServerError(.notFound, "This setup link is not valid.") }
-            let password = form["password"] ?? ""
-            guard password == form["password2"] else { return setupPage(token: token, error: "The two passwords differ.") }
+            let password = form.password ?? ""
+            guard password == form.password2 else { return setupPage(token: token, error: "The two passwords differ.") }
             let user: UserRecord
             do {
                 user = try await accounts.addUser(
-                    name: try form.required("name"), password: password, role: .admin,
-                    groups: GroupList.parse(form["groups"] ?? ""))
+                    name: try required(form.name, "name"), password: password, role: .admin,
+                    groups: GroupList.parse(form.groups ?? ""))
             } catch let error as AccountError {
                 return setupPage(token: token, error: error.description)
             }

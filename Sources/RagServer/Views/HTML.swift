@@ -77,38 +77,3 @@ enum Layout {
         identity?.csrfToken.map { "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape($0))\">" } ?? ""
     }
 }
-
-/// A parsed application/x-www-form-urlencoded body.
-struct FormData: Sendable {
-    var fields: [String: String]
-
-    init(_ body: String) {
-        var fields: [String: String] = [:]
-        for pair in body.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = Self.decode(parts[0])
-            let value = parts.count > 1 ? Self.decode(parts[1]) : ""
-            fields[key] = value
-        }
-        self.fields = fields
-    }
-
-    subscript(_ key: String) -> String? { fields[key] }
-
-    /// A required, trimmed, non-empty field. - Throws: 400 naming the field.
-    func required(_ key: String) throws -> String {
-        guard let value = fields[key]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
-            throw ServerError.badRequest("The field \(key) is required.")
-        }
-        return value
-    }
-
-    private static func decode(_ text: Substring) -> String {
-        String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
-    }
-
-    static func read(_ request: inout Request) async throws -> FormData {
-        let buffer = try await request.collectBody(upTo: 256 * 1024)
-        return FormData(String(buffer: buffer))
-    }
-}
