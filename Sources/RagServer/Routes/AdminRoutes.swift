@@ -122,106 +122,12 @@ extension RagServer {
     }
 
     func adminPage(identity: Identity, message: String?, status: HTTPResponse.Status = .ok) throws -> Response {
-        let csrf = Layout.csrfField(identity)
-        let sources = try store.sources()
-        let jobs = try store.jobs(limit: 20)
-        let users = try store.users()
-        let alert = message.map { "<p class=\"error\" role=\"alert\">\(HTML.escape($0))</p>" } ?? ""
-        let sourceRows = sources.map { s -> String in
-            let id = s.source.id!
-            return """
-                <tr><td><a href="/admin/documents?source=\(id)">\(HTML.escape(s.source.name))</a><br><code>\(HTML.escape(s.source.root))</code></td>
-                <td><form method="post" action="/admin/sources/\(id)/groups" class="inline">\(csrf)
-                <label class="visually-hidden" for="groups-\(id)">Groups of \(HTML.escape(s.source.name))</label>
-                <input id="groups-\(id)" name="groups" value="\(HTML.escape(GroupList.decode(s.source.groups).joined(separator: ", ")))" placeholder="everyone">
-                <button type="submit">Save</button></form></td>
-                <td>\(s.documents)</td><td>\(s.failed)</td><td>\(s.chunks)</td>
-                <td>\(s.source.lastIngestAt.map { HTML.escape(Self.displayDate($0)) } ?? "never")</td>
-                <td><form method="post" action="/admin/jobs" class="inline">\(csrf)<input type="hidden" name="scope" value="source">
-                <input type="hidden" name="source_id" value="\(id)"><button type="submit">Re-ingest</button></form>
-                <form method="post" action="/admin/sources/\(id)/delete" class="inline" data-confirm="Remove this source and all its documents from the index?">\(csrf)
-                <button type="submit" class="danger">Remove</button></form></td></tr>
-                """
-        }.joined()
-        let jobRows = jobs.map { j -> String in
-            let id = j.id!
-            let target = j.scope == .all ? "everything" : j.scope == .source ? "source \(j.sourceId.map(String.init) ?? "?")"
-                : "document \(j.documentId.map(String.init) ?? "?")"
-            let cancel = j.status.isFinished ? "" : """
-                <form method="post" action="/admin/jobs/\(id)/cancel" class="inline">\(csrf)<button type="submit">Cancel</button></form>
-                """
-            return """
-                <tr data-job="\(id)" data-status="\(j.status.rawValue)"><td>\(id)</td><td>\(HTML.escape(target))</td>
-                <td class="job-status">\(j.status.rawValue)\(j.cancelRequested && !j.status.isFinished ? " (stopping)" : "")</td>
-                <td class="job-progress"><progress max="\(max(j.filesTotal, 1))" value="\(j.filesDone)"></progress> \(j.filesDone)/\(j.filesTotal) files, \(j.chunks) chunks</td>
-                <td class="job-message">\(HTML.escape(j.message ?? j.currentPath.map { ($0 as NSString).lastPathComponent } ?? ""))</td>
-                <td>\(HTML.escape(j.requestedBy))</td><td>\(cancel)</td></tr>
-                """
-        }.joined()
-        let userRows = users.map { u in
-            let disable = u.disabled || u.name.lowercased() == identity.name.lowercased() ? "" : """
-                <form method="post" action="/admin/users/\(HTML.escape(u.name))/disable" class="inline">\(csrf)<button type="submit">Disable</button></form>
-                """
-            return "<tr><td>\(HTML.escape(u.name))</td><td>\(u.role.rawValue)</td><td>\(HTML.escape(u.groupList.joined(separator: ", ")))</td>"
-                + "<td>\(u.disabled ? "disabled" : "active")</td><td>\(disable)</td></tr>"
-        }.joined()
-        let body = """
-            <h1>Administration</h1>
-            \(alert)
-            <section aria-labelledby="sources-h"><h2 id="sources-h">Sources</h2>
-            <p>Groups say who may read a source's documents: users in any of them. No groups: everyone.</p>
-            <div class="table-wrap"><table><thead><tr><th>Source</th><th>Groups</th><th>Documents</th><th>Failed</th><th>Chunks</th><th>Last ingest</th><th>Actions</th></tr></thead>
-            <tbody>\(sourceRows.isEmpty ? "<tr><td colspan=\"7\">No sources yet.</td></tr>" : sourceRows)</tbody></table></div>
-            <form method="post" action="/admin/sources" class="stack narrow">\(csrf)
-            <h3>Add a source folder</h3>
-            <label for="root">Folder on the server</label><input id="root" name="root" required placeholder="/srv/share/policies">
-            <label for="name">Name (optional)</label><input id="name" name="name">
-            <label for="groups">Groups (comma-separated; empty: everyone)</label><input id="groups" name="groups">
-            <label><input type="checkbox" name="ingest" value="yes" checked> Ingest now</label>
-            <button type="submit">Add source</button></form>
-            </section>
-            <section aria-labelledby="jobs-h" id="jobs"><h2 id="jobs-h">Ingest jobs</h2>
-            <form method="post" action="/admin/jobs" class="inline">\(csrf)<input type="hidden" name="scope" value="all">
-            <button type="submit">Re-ingest everything</button></form>
-            <div class="table-wrap"><table id="job-table" data-live="/api/v1/jobs"><thead><tr><th>Job</th><th>What</th><th>Status</th><th>Progress</th><th>Result</th><th>By</th><th></th></tr></thead>
-            <tbody>\(jobRows.isEmpty ? "<tr><td colspan=\"7\">No jobs yet.</td></tr>" : jobRows)</tbody></table></div>
-            </section>
-            <section aria-labelledby="users-h" id="users"><h2 id="users-h">Users</h2>
-            <div class="table-wrap"><table><thead><tr><th>Name</th><th>Role</th><th>Groups</th><th>State</th><th></th></tr></thead>
-            <tbody>\(userRows)</tbody></table></div>
-            <form method="post" action="/admin/users" class="stack narrow">\(csrf)
-            <h3>Add a user</h3>
-            <label for="u-name">User name</label><input id="u-name" name="name" required autocomplete="off">
-            <label for="u-password">Password (at least \(Accounts.minimumPasswordLength) characters)</label>
-            <input id="u-password" name="password" type="password" required minlength="\(Accounts.minimumPasswordLength)" autocomplete="new-password">
-            <label for="u-role">Role</label><select id="u-role" name="role"><option>employee</option><option>admin</option><option>auditor</option></select>
-            <label for="u-groups">Groups (comma-separated)</label><input id="u-groups" name="groups">
-            <button type="submit">Add user</button></form>
-            </section>
-            """
-        return HTML.response(Layout.page(title: "Administration", identity: identity, body: body), status: status)
+        let page = AdminPage(identity: identity, message: message, sources: try store.sources(), jobs: try store.jobs(limit: 20),
+                             users: try store.users())
+        return Views.response(page, status: status)
     }
 
     func documentsPage(identity: Identity, sourceId: Int64?) throws -> Response {
-        let csrf = Layout.csrfField(identity)
-        let documents = try store.documents(sourceId: sourceId)
-        let rows = documents.map { d -> String in
-            let id = d.id!
-            return """
-                <tr><td><code>\(HTML.escape(d.path))</code>\(d.title.map { "<br>\(HTML.escape($0))" } ?? "")</td>
-                <td class="status-\(d.status.rawValue)">\(d.status.rawValue)</td><td>\(d.version)</td><td>\(d.chunkCount)</td>
-                <td>\(HTML.escape(Self.displayDate(d.ingestedAt)))</td><td>\(HTML.escape(d.error ?? ""))</td>
-                <td><form method="post" action="/admin/jobs" class="inline">\(csrf)<input type="hidden" name="scope" value="document">
-                <input type="hidden" name="document_id" value="\(id)"><input type="hidden" name="force" value="yes"><button type="submit">Re-ingest</button></form>
-                <form method="post" action="/admin/documents/\(id)/delete" class="inline" data-confirm="Delete this document from the index?">\(csrf)
-                <button type="submit" class="danger">Delete</button></form></td></tr>
-                """
-        }.joined()
-        let body = """
-            <h1>Documents</h1><p><a href="/admin">← Administration</a></p>
-            <div class="table-wrap"><table><thead><tr><th>File</th><th>Status</th><th>Version</th><th>Chunks</th><th>Last ingest</th><th>Error</th><th>Actions</th></tr></thead>
-            <tbody>\(rows.isEmpty ? "<tr><td colspan=\"7\">No documents.</td></tr>" : rows)</tbody></table></div>
-            """
-        return HTML.response(Layout.page(title: "Documents", identity: identity, body: body))
+        Views.response(DocumentsPage(identity: identity, documents: try store.documents(sourceId: sourceId)))
     }
 }

@@ -41,25 +41,7 @@ extension RagServer {
     }
 
     func askPage(identity: Identity, answer: AnswerView?) -> Response {
-        let question = answer.map { HTML.escape($0.question) } ?? ""
-        let answerHTML = answer.map { AnswerHTML.answer($0, identity: identity) } ?? ""
-        let body = """
-            <h1>Ask the documents</h1>
-            <form id="ask-form" method="post" action="/ask" class="stack">
-            \(Layout.csrfField(identity))
-            <label for="question">Your question</label>
-            <textarea id="question" name="question" rows="3" maxlength="\(AskService.maxQuestionLength)" required \
-            placeholder="e.g. How long can an SQL statement be?">\(question)</textarea>
-            <button type="submit" id="ask-button">Ask</button>
-            </form>
-            <section id="answer" aria-live="polite" aria-busy="false" data-state="\(answer == nil ? "idle" : "done")">
-            <p id="answer-status" class="status"></p>
-            <div id="answer-evidence"></div>
-            <div id="answer-draft" class="answer-text"></div>
-            <div id="answer-final">\(answerHTML)</div>
-            </section>
-            """
-        return HTML.response(Layout.page(title: "Ask", identity: identity, body: body))
+        Views.response(AskPage(identity: identity, answer: answer))
     }
 
     func historyPage(identity: Identity) throws -> Response {
@@ -67,35 +49,6 @@ extension RagServer {
         // Sources are re-checked now: a document whose groups changed since disappears here too.
         let readable = try store.readableDocumentIds(
             Array(Set(entries.flatMap { $0.entry.sourceList.map(\.documentId) })), access: identity.access)
-        let items = entries.map { item -> String in
-            let entry = item.entry
-            let sources = entry.sourceList.filter { readable.contains($0.documentId) }
-            let sourceItems = sources.map { s in
-                "<li id=\"h\(entry.id!)-source-\(s.number)\">[\(s.number)] <a class=\"source-link\" href=\"\(HTML.escape(s.link))\">"
-                    + "\(HTML.escape(s.title))</a> <span class=\"location\">— \(HTML.escape(s.location))</span></li>"
-            }.joined()
-            let feedback = item.helpful.map { "<p class=\"feedback-given\">You said: \($0 ? "helpful" : "not helpful").</p>" }
-                ?? AnswerHTML.feedbackForm(historyId: entry.id!, identity: identity)
-            return """
-                <article id="h\(entry.id!)" class="history-entry">
-                <h2>\(HTML.escape(entry.question))</h2>
-                <p class="meta"><time datetime="\(ISO8601DateFormatter().string(from: entry.createdAt))">\
-                \(HTML.escape(Self.displayDate(entry.createdAt)))</time> · \
-                \(HTML.escape(AnswerHTML.routeLabel(path: AnswerPath(rawValue: entry.path) ?? .notFound, model: nil)))</p>
-                <div class="answer-text">\(AnswerHTML.text(entry.answer, sourceNumbers: []))</div>
-                \(sourceItems.isEmpty ? "" : "<ol class=\"sources plain\">\(sourceItems)</ol>")
-                \(feedback)
-                </article>
-                """
-        }
-        let body = "<h1>My history</h1>" + (items.isEmpty ? "<p>No questions yet.</p>" : items.joined())
-        return HTML.response(Layout.page(title: "My history", identity: identity, body: body))
-    }
-
-    static func displayDate(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: date) + " UTC"
+        return Views.response(HistoryPage(identity: identity, entries: entries, readable: readable))
     }
 }

@@ -102,47 +102,15 @@ extension RagServer {
     }
 
     private func loginPage(next: String?, error: String?, status: HTTPResponse.Status = .ok) -> Response {
-        let csrf = Accounts.randomToken()
-        let alert = error.map { "<p class=\"error\" role=\"alert\">\(HTML.escape($0))</p>" } ?? ""
-        let body = """
-            <h1>Sign in</h1>
-            \(alert)
-            <form method="post" action="/login" class="stack">
-            <input type="hidden" name="csrf" value="\(csrf)">
-            <input type="hidden" name="next" value="\(HTML.escape(Self.safeNext(next)))">
-            <label for="name">User name</label>
-            <input id="name" name="name" autocomplete="username" required autofocus>
-            <label for="password">Password</label>
-            <input id="password" name="password" type="password" autocomplete="current-password" required>
-            <button type="submit">Sign in</button>
-            </form>
-            """
-        var response = HTML.response(Layout.page(title: "Sign in", identity: nil, body: body), status: status)
-        response.setCookie(Cookie(name: Self.loginCookie, value: csrf, maxAge: 3600, path: "/",
+        let token = Accounts.randomToken()
+        var response = Views.response(LoginPage(error: error, loginToken: token, next: Self.safeNext(next)), status: status)
+        response.setCookie(Cookie(name: Self.loginCookie, value: token, maxAge: 3600, path: "/",
                                   secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
         return response
     }
 
     private func setupPage(token: String, error: String?) -> Response {
-        let alert = error.map { "<p class=\"error\" role=\"alert\">\(HTML.escape($0))</p>" } ?? ""
-        let body = """
-            <h1>Create the first administrator</h1>
-            <p>This link works once. Afterwards, sign in with this account and manage others with <code>ragd user</code>.</p>
-            \(alert)
-            <form method="post" action="/setup" class="stack">
-            <input type="hidden" name="token" value="\(HTML.escape(token))">
-            <label for="name">User name</label>
-            <input id="name" name="name" autocomplete="username" required autofocus>
-            <label for="password">Password (at least \(Accounts.minimumPasswordLength) characters)</label>
-            <input id="password" name="password" type="password" autocomplete="new-password" required minlength="\(Accounts.minimumPasswordLength)">
-            <label for="password2">Password again</label>
-            <input id="password2" name="password2" type="password" autocomplete="new-password" required>
-            <label for="groups">Groups (optional, comma-separated: which restricted sources you may read)</label>
-            <input id="groups" name="groups">
-            <button type="submit">Create and sign in</button>
-            </form>
-            """
-        return HTML.response(Layout.page(title: "Setup", identity: nil, body: body))
+        Views.response(SetupPage(error: error, token: token))
     }
 
     private func readiness() throws -> Response {
