@@ -42,64 +42,26 @@ extension RagServer {
             var details = filter.details
             details["format"] = format.rawValue
             await recordAction("audit.export", details, context: context)
-            let stream = Self.exportStream(log: log, filter: filter, format: format)
             let type = format == .csv ? "text/csv; charset=utf-8" : "application/x-ndjson"
             let name = "ragd-audit-\(Self.fileStamp()).\(format.rawValue)"
             return Response(
                 status: .ok,
                 headers: [.contentType: type, .contentDisposition: "attachment; filename=\"\(name)\"", .cacheControl: "no-store"],
-                body: ResponseBody(asyncSequence: stream))
+                body: Self.exportBody(log.exportPages(matching: filter, format: format)))
         }
     }
 
-    /// The export as a stream of buffers, produced on its own thread from a database cursor.
-    /// At most a few 64 KiB buffers wait for a slow client: memory stays flat for any size.
-    static func exportStream(log: AuditLog, filter: AuditFilter, format: AuditExportFormat) -> AsyncThrowingStream<ByteBuffer, any Error> {
-        let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
-        let window = DispatchSemaphore(value: 4)
-        let consumed = ConsumedSignal(window: window)
-        let thread = Thread {
-            do {
-                try log.export(matching: filter, format: format) { data in
-                    window.wait()
-                    if consumed.isCancelled { throw CancellationError() }
-                    continuation.yield(ByteBuffer(bytes: data))
-                }
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
+    /// The export as the response body, one page of records at a time (see
+    /// `AuditLog.exportPages`). Each write waits until the client has taken enough of the
+    /// last, so memory holds about a page for any size of export, and no page is read ahead.
+    /// When the client goes away the write throws and the export stops there; a cancelled
+    /// task stops before its next page.
+    static func exportBody(_ pages: AuditExportPages) -> ResponseBody {
+        ResponseBody { writer in
+            for try await page in pages {
+                try await writer.write(ByteBuffer(bytes: page))
             }
-        }
-        continuation.onTermination = { _ in consumed.cancel() }
-        thread.start()
-        let box = IteratorBox(stream.makeAsyncIterator())
-        return AsyncThrowingStream(unfolding: {
-            let next = try await box.next()
-            consumed.signal()
-            return next
-        })
-    }
-
-    /// The one iterator of the producer's stream, read by one consumer at a time.
-    final class IteratorBox: @unchecked Sendable {
-        // @unchecked: the response body reads it sequentially, never concurrently.
-        private var iterator: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator
-        init(_ iterator: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator) { self.iterator = iterator }
-        func next() async throws -> ByteBuffer? { try await iterator.next() }
-    }
-
-    /// Lets the producer put one more buffer in flight each time the consumer takes one.
-    final class ConsumedSignal: @unchecked Sendable {
-        // @unchecked: `cancelled` is guarded by `lock`; the semaphore is thread-safe.
-        private let window: DispatchSemaphore
-        private let lock = NSLock()
-        private var cancelled = false
-        init(window: DispatchSemaphore) { self.window = window }
-        func signal() { window.signal() }
-        var isCancelled: Bool { lock.withLock { cancelled } }
-        func cancel() {
-            lock.withLock { cancelled = true }
-            window.signal()
+            try await writer.finish(nil)
         }
     }
 
