@@ -4,7 +4,7 @@ import RagStore
 /// The administration page (`admin.mustache`): sources and their groups, ingest jobs with
 /// live progress, users, and the forms that change them.
 struct AdminPage: PageView {
-    static let template = "admin"
+    static let template = Template.admin
     let title = "Administration"
     let nav: Navigation?
     let csrf: String?
@@ -80,7 +80,7 @@ struct AdminPage: PageView {
 
 /// The documents of one source, or of all (`documents.mustache`): status, errors, actions.
 struct DocumentsPage: PageView {
-    static let template = "documents"
+    static let template = Template.documents
     let title = "Documents"
     let nav: Navigation?
     let csrf: String?

@@ -39,12 +39,12 @@ struct AnswerBlock {
 
     /// The HTML the streamed page inserts when the answer is done.
     static func html(_ view: AnswerView, identity: Identity?) -> String {
-        Views.render(AnswerBlock(view, identity: identity), template: "answer")
+        Views.render(AnswerBlock(view, identity: identity), template: .answer)
     }
 
     /// The HTML of the evidence passage, streamed before the model writes.
     static func evidenceHTML(_ evidence: EvidenceView) -> String {
-        Views.render(evidence, template: "evidence")
+        Views.render(evidence, template: .evidence)
     }
 }
 

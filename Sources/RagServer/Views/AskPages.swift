@@ -4,7 +4,7 @@ import RagStore
 
 /// The question page (`ask.mustache`), empty or with a finished answer below the form.
 struct AskPage: PageView {
-    static let template = "ask"
+    static let template = Template.ask
     let title = "Ask"
     let nav: Navigation?
     let csrf: String?
@@ -26,7 +26,7 @@ struct AskPage: PageView {
 
 /// A user's past questions and answers (`history.mustache`), newest first.
 struct HistoryPage: PageView {
-    static let template = "history"
+    static let template = Template.history
     let title = "My history"
     let nav: Navigation?
     let csrf: String?

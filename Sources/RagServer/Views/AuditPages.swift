@@ -5,7 +5,7 @@ import RagAudit
 /// The auditor's search page (`audit.mustache`): the chain's head, the filter form as sent,
 /// one page of matching records, export links for the same filter.
 struct AuditSearchPage: PageView {
-    static let template = "audit"
+    static let template = Template.audit
     let title = "Audit log"
     let nav: Navigation?
     let headCount: Int
@@ -81,7 +81,7 @@ struct AuditSearchPage: PageView {
 /// One audit record in full (`audit_record.mustache`): every field, the sources shown, the
 /// chain link.
 struct AuditRecordPage: PageView {
-    static let template = "audit_record"
+    static let template = Template.auditRecord
     let title: String
     let nav: Navigation?
     let id: Int64

@@ -1,7 +1,7 @@
 /// The sign-in page (`login.mustache`). Its form carries a token that must match the
 /// `ragd_login` cookie set with the page, so a sign-in cannot be posted from another site.
 struct LoginPage: PageView {
-    static let template = "login"
+    static let template = Template.login
     let title = "Sign in"
     let nav: Navigation? = nil
     let error: String?
@@ -12,7 +12,7 @@ struct LoginPage: PageView {
 
 /// The first-admin page (`setup.mustache`), reached through the one-time setup link.
 struct SetupPage: PageView {
-    static let template = "setup"
+    static let template = Template.setup
     let title = "Setup"
     let nav: Navigation? = nil
     let error: String?
@@ -22,7 +22,7 @@ struct SetupPage: PageView {
 
 /// The page of an error a browser gets (`error.mustache`).
 struct ErrorPage: PageView {
-    static let template = "error"
+    static let template = Template.error
     let title: String
     let nav: Navigation? = nil
     let reason: String

@@ -9,49 +9,29 @@ import Mustache
 /// view-model structs (swift-mustache reads their stored properties through `Mirror`), so
 /// a page's data is typed and what a template can reach is what its struct holds.
 enum Views {
-    /// Each template by name, as `{{>name}}` and `{{<name}}` refer to it.
-    private static let templates: [String: [UInt8]] = [
-        "layout": PackageResources.layout_mustache,
-        "csrf": PackageResources.csrf_mustache,
-        "alert": PackageResources.alert_mustache,
-        "error": PackageResources.error_mustache,
-        "login": PackageResources.login_mustache,
-        "setup": PackageResources.setup_mustache,
-        "ask": PackageResources.ask_mustache,
-        "answer": PackageResources.answer_mustache,
-        "evidence": PackageResources.evidence_mustache,
-        "sources": PackageResources.sources_mustache,
-        "feedback": PackageResources.feedback_mustache,
-        "history": PackageResources.history_mustache,
-        "admin": PackageResources.admin_mustache,
-        "documents": PackageResources.documents_mustache,
-        "audit": PackageResources.audit_mustache,
-        "audit_record": PackageResources.audit_record_mustache,
-    ]
-
     /// Every template, parsed once, each escaping with ``HTMLEscaping``.
     static let library: MustacheLibrary = {
         HTMLEscaping.register()
         var library = MustacheLibrary()
-        for (name, bytes) in templates {
+        for template in Template.allCases {
             // A file's final newline is not part of the template: partials such as the CSRF
             // field sit inside a line of their caller, as the hand-written pages had them.
-            var text = String(decoding: bytes, as: UTF8.self)
+            var text = String(decoding: template.bytes, as: UTF8.self)
             if text.hasSuffix("\n") { text.removeLast() }
             do {
-                try library.register(HTMLEscaping.pragma + text, named: name)
+                try library.register(HTMLEscaping.pragma + text, named: template.rawValue)
             } catch {
                 // The templates are part of the binary: one that does not parse is a bug every test meets.
-                fatalError("The template \(name).mustache does not parse: \(error)")
+                fatalError("The template \(template.rawValue).mustache does not parse: \(error)")
             }
         }
         return library
     }()
 
-    /// The template `name` rendered with `view`.
-    static func render(_ view: Any, template name: String) -> String {
-        guard let html = library.render(view, withTemplate: name) else {
-            fatalError("There is no template named \(name).")  // names are constants in this module
+    /// `template` rendered with `view`.
+    static func render(_ view: Any, template: Template) -> String {
+        guard let html = library.render(view, withTemplate: template.rawValue) else {
+            fatalError("The template \(template.rawValue) is not in the library.")  // every case is registered above
         }
         return html
     }
@@ -68,5 +48,5 @@ enum Views {
 /// A page's view model: the template it fills, plus what the layout reads from it, which must
 /// be stored properties (`title: String`, `nav: Navigation?`) because templates see only those.
 protocol PageView {
-    static var template: String { get }
+    static var template: Template { get }
 }
