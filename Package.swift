@@ -45,6 +45,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // C libraries, each imported by exactly one library target.
@@ -141,9 +142,29 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
-            // Static files compiled into the binary, so ragd stays one file to install.
-            resources: [.embedInCode("Resources/app.css"), .embedInCode("Resources/app.js"), .embedInCode("Resources/openapi.yaml")]
+            // Static files and page templates compiled into the binary, so ragd stays one file to
+            // install. embedInCode takes files, not folders: each template is listed.
+            resources: [
+                .embedInCode("Resources/app.css"), .embedInCode("Resources/app.js"), .embedInCode("Resources/openapi.yaml"),
+                .embedInCode("Resources/templates/admin.mustache"),
+                .embedInCode("Resources/templates/alert.mustache"),
+                .embedInCode("Resources/templates/answer.mustache"),
+                .embedInCode("Resources/templates/ask.mustache"),
+                .embedInCode("Resources/templates/audit.mustache"),
+                .embedInCode("Resources/templates/audit_record.mustache"),
+                .embedInCode("Resources/templates/csrf.mustache"),
+                .embedInCode("Resources/templates/documents.mustache"),
+                .embedInCode("Resources/templates/error.mustache"),
+                .embedInCode("Resources/templates/evidence.mustache"),
+                .embedInCode("Resources/templates/feedback.mustache"),
+                .embedInCode("Resources/templates/history.mustache"),
+                .embedInCode("Resources/templates/layout.mustache"),
+                .embedInCode("Resources/templates/login.mustache"),
+                .embedInCode("Resources/templates/setup.mustache"),
+                .embedInCode("Resources/templates/sources.mustache"),
+            ]
         ),
 
         // Configuration and assembly: the YAML file decoded and checked, the models and database

@@ -44,10 +44,7 @@ extension AuditLog {
                 arguments: arguments)
             var count = 0
             while let row = try rows.next() {
-                switch format {
-                case .csv: buffer.append(csvLine(Self.csvFields(try Self.record(row))))
-                case .jsonl: buffer.append(try Self.jsonLine(row))
-                }
+                buffer.append(try Self.exportLine(row, format: format))
                 count += 1
                 if buffer.count >= 64 * 1024 {
                     try write(buffer)
@@ -56,6 +53,14 @@ extension AuditLog {
             }
             if !buffer.isEmpty { try write(buffer) }
             return count
+        }
+    }
+
+    /// The line of one row of `id, body, previous_hash, hash` in `format`.
+    static func exportLine(_ row: Row, format: AuditExportFormat) throws -> Data {
+        switch format {
+        case .csv: return csvLine(csvFields(try record(row)))
+        case .jsonl: return try jsonLine(row)
         }
     }
 

@@ -47,6 +47,8 @@ public struct RagServer: Sendable {
     /// `SignedInContext` after `RequireRole` has let the request through.
     public func buildRouter() -> Hummingbird.Router<RagRequestContext> {
         let router = Hummingbird.Router(context: RagRequestContext.self)
+        // Outermost, so the pages of errors that later middleware throws get the headers too.
+        router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: MetricsAndLogMiddleware(metrics: metrics))
         router.add(middleware: AuthenticationMiddleware(accounts: accounts, trustedHeader: configuration.trustedHeader))
         addPublicRoutes(to: router)

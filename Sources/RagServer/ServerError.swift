@@ -24,11 +24,8 @@ public struct ServerError: HTTPResponseError, Sendable {
             let body = try JSONEncoder().encode(["error": message])
             return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
-        let page = Layout.page(
-            title: "\(status.code) \(status.reasonPhrase)", identity: nil,
-            body: "<h1>\(HTML.escape(status.reasonPhrase))</h1><p role=\"alert\">\(HTML.escape(message))</p>"
-                + "<p><a href=\"/\">Back to the question page</a></p>")
-        var response = HTML.response(page, status: status)
+        let page = ErrorPage(title: "\(status.code) \(status.reasonPhrase)", reason: status.reasonPhrase, message: message)
+        var response = Views.response(page, status: status)
         for field in headers { response.headers.append(field) }
         return response
     }

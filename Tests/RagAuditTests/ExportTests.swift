@@ -81,6 +81,61 @@ import Testing
     }
 }
 
+@Suite struct ExportPagesTests {
+    let folder: TemporaryFolder
+    init() throws { folder = try TemporaryFolder() }
+
+    /// The daemon's paged download and `ragd audit export` must write the same file.
+    @Test func pagesJoinToTheSameBytesAsTheExport() async throws {
+        let log = try AuditLog(path: folder.auditPath, options: AuditLogOptions(fullSync: false))
+        for i in 0..<23 {
+            _ = try await log.append(questionEvent(i.isMultiple(of: 3) ? bob : alice, question: "=q\(i), \"quoted\"\n?"))
+        }
+        for filter in [AuditFilter(), AuditFilter(user: "bob"), AuditFilter(user: "nobody")] {
+            for format in AuditExportFormat.allCases {
+                var whole = Data()
+                try log.export(matching: filter, format: format) { whole.append($0) }
+                for pageSize in [1, 5, 23, 500] {
+                    var pages = 0
+                    var joined = Data()
+                    for try await page in log.exportPages(matching: filter, format: format, pageSize: pageSize) {
+                        #expect(!page.isEmpty)
+                        joined.append(page)
+                        pages += 1
+                    }
+                    #expect(joined == whole, "\(format) \(filter.details) in pages of \(pageSize)")
+                    if filter == AuditFilter(), pageSize == 5 { #expect(pages == 5) }
+                }
+            }
+        }
+    }
+
+    @Test func recordsAppendedDuringTheExportAreLeftOut() async throws {
+        let log = try AuditLog(path: folder.auditPath, options: AuditLogOptions(fullSync: false))
+        for i in 0..<4 { _ = try await log.append(questionEvent(question: "before \(i)?")) }
+        var lines = 0
+        for try await page in log.exportPages(format: .jsonl, pageSize: 1) {
+            lines += page.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            _ = try await log.append(questionEvent(question: "during?"))
+        }
+        #expect(lines == 4)
+    }
+
+    @Test func aCancelledExportStops() async throws {
+        let log = try AuditLog(path: folder.auditPath, options: AuditLogOptions(fullSync: false))
+        for i in 0..<10 { _ = try await log.append(questionEvent(question: "q\(i)?")) }
+        let task = Task {
+            var pages = 0
+            for try await _ in log.exportPages(format: .jsonl, pageSize: 1) {
+                pages += 1
+                withUnsafeCurrentTask { $0?.cancel() }
+            }
+            return pages
+        }
+        await #expect(throws: CancellationError.self) { try await task.value }
+    }
+}
+
 @Suite struct SpreadsheetSafetyTests {
     let folder: TemporaryFolder
     init() throws { folder = try TemporaryFolder() }

@@ -20,23 +20,23 @@ extension RagServer {
         }
         router.post("/login") { request, context in
             var request = request
-            let form = try await FormData.read(&request)
-            guard let expected = request.cookies[Self.loginCookie]?.value, let sent = form["csrf"],
+            let form = try await request.decodeForm(LoginForm.self)
+            guard let expected = request.cookies[Self.loginCookie]?.value, let sent = form.csrf,
                   Accounts.constantTimeEqual(expected, sent)
-            else { return loginPage(next: form["next"], error: "The sign-in form expired. Please try again.", status: .forbidden) }
-            let name = form["name"]?.trimmingCharacters(in: .whitespaces) ?? ""
+            else { return loginPage(next: form.next, error: "The sign-in form expired. Please try again.", status: .forbidden) }
+            let name = form.name?.trimmingCharacters(in: .whitespaces) ?? ""
             let key = "\(name.lowercased())@\(context.clientAddress ?? "")"
             if await loginLimiter.isLimited(key) {
-                return loginPage(next: form["next"], error: "Too many failed attempts. Wait a few minutes and try again.",
+                return loginPage(next: form.next, error: "Too many failed attempts. Wait a few minutes and try again.",
                                  status: .tooManyRequests)
             }
-            guard let user = await accounts.authenticate(name: name, password: form["password"] ?? "") else {
+            guard let user = await accounts.authenticate(name: name, password: form.password ?? "") else {
                 _ = await loginLimiter.hit(key)
                 context.logger.notice("sign-in failed", metadata: ["name": "\(name)"])
-                return loginPage(next: form["next"], error: "The name or password is not right.", status: .unauthorized)
+                return loginPage(next: form.next, error: "The name or password is not right.", status: .unauthorized)
             }
             await loginLimiter.reset(key)
-            return try signIn(user, next: form["next"])
+            return try signIn(user, next: form.next)
         }
         router.post("/logout") { request, context in
             // AuthenticationMiddleware has checked the CSRF token of this session.
@@ -58,16 +58,16 @@ extension RagServer {
         }
         router.post("/setup") { request, context in
             var request = request
-            let form = try await FormData.read(&request)
-            let token = form["token"] ?? ""
+            let form = try await request.decodeForm(SetupForm.self)
+            let token = form.token ?? ""
             guard try accounts.isValidSetupToken(token) else { throw ServerError(.notFound, "This setup link is not valid.") }
-            let password = form["password"] ?? ""
-            guard password == form["password2"] else { return setupPage(token: token, error: "The two passwords differ.") }
+            let password = form.password ?? ""
+            guard password == form.password2 else { return setupPage(token: token, error: "The two passwords differ.") }
             let user: UserRecord
             do {
                 user = try await accounts.addUser(
-                    name: try form.required("name"), password: password, role: .admin,
-                    groups: GroupList.parse(form["groups"] ?? ""))
+                    name: try required(form.name, "name"), password: password, role: .admin,
+                    groups: GroupList.parse(form.groups ?? ""))
             } catch let error as AccountError {
                 return setupPage(token: token, error: error.description)
             }
@@ -102,47 +102,15 @@ extension RagServer {
     }
 
     private func loginPage(next: String?, error: String?, status: HTTPResponse.Status = .ok) -> Response {
-        let csrf = Accounts.randomToken()
-        let alert = error.map { "<p class=\"error\" role=\"alert\">\(HTML.escape($0))</p>" } ?? ""
-        let body = """
-            <h1>Sign in</h1>
-            \(alert)
-            <form method="post" action="/login" class="stack">
-            <input type="hidden" name="csrf" value="\(csrf)">
-            <input type="hidden" name="next" value="\(HTML.escape(Self.safeNext(next)))">
-            <label for="name">User name</label>
-            <input id="name" name="name" autocomplete="username" required autofocus>
-            <label for="password">Password</label>
-            <input id="password" name="password" type="password" autocomplete="current-password" required>
-            <button type="submit">Sign in</button>
-            </form>
-            """
-        var response = HTML.response(Layout.page(title: "Sign in", identity: nil, body: body), status: status)
-        response.setCookie(Cookie(name: Self.loginCookie, value: csrf, maxAge: 3600, path: "/",
+        let token = Accounts.randomToken()
+        var response = Views.response(LoginPage(error: error, loginToken: token, next: Self.safeNext(next)), status: status)
+        response.setCookie(Cookie(name: Self.loginCookie, value: token, maxAge: 3600, path: "/",
                                   secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
         return response
     }
 
     private func setupPage(token: String, error: String?) -> Response {
-        let alert = error.map { "<p class=\"error\" role=\"alert\">\(HTML.escape($0))</p>" } ?? ""
-        let body = """
-            <h1>Create the first administrator</h1>
-            <p>This link works once. Afterwards, sign in with this account and manage others with <code>ragd user</code>.</p>
-            \(alert)
-            <form method="post" action="/setup" class="stack">
-            <input type="hidden" name="token" value="\(HTML.escape(token))">
-            <label for="name">User name</label>
-            <input id="name" name="name" autocomplete="username" required autofocus>
-            <label for="password">Password (at least \(Accounts.minimumPasswordLength) characters)</label>
-            <input id="password" name="password" type="password" autocomplete="new-password" required minlength="\(Accounts.minimumPasswordLength)">
-            <label for="password2">Password again</label>
-            <input id="password2" name="password2" type="password" autocomplete="new-password" required>
-            <label for="groups">Groups (optional, comma-separated: which restricted sources you may read)</label>
-            <input id="groups" name="groups">
-            <button type="submit">Create and sign in</button>
-            </form>
-            """
-        return HTML.response(Layout.page(title: "Setup", identity: nil, body: body))
+        Views.response(SetupPage(error: error, token: token))
     }
 
     private func readiness() throws -> Response {

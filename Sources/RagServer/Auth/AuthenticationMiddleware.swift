@@ -58,8 +58,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         let type = request.headers[.contentType] ?? ""
         guard type.hasPrefix("application/x-www-form-urlencoded") else { throw csrfError }
-        let form = try await FormData.read(&request)
-        guard let field = form["csrf"], Accounts.constantTimeEqual(field, expected) else { throw csrfError }
+        // A body that is not a form carries no token either: the same 403.
+        let form = try? await request.decodeForm(CSRFForm.self)
+        guard let field = form?.csrf, Accounts.constantTimeEqual(field, expected) else { throw csrfError }
     }
 
     static let csrfError = ServerError(.forbidden, "The form has expired or did not come from ragd. Reload the page and try again.")
@@ -80,27 +81,6 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard var found = user, !found.disabled else { return nil }
         if let groups { found.groups = GroupList.encode(groups) }
         return Identity(user: found, method: .trustedHeader)
-    }
-}
-
-/// Lets a request through only with one of `roles`; otherwise sends browsers to the sign-in
-/// page and API clients a 401, or answers 403 for a user of another role.
-struct RequireRole: RouterMiddleware {
-    typealias Context = RagRequestContext
-    let roles: Set<Role>
-
-    init(_ roles: Role...) { self.roles = Set(roles) }
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let identity = context.identity else {
-            if request.wantsJSON || request.method != .get {
-                throw ServerError(.unauthorized, "Sign in first, or send an API token: Authorization: Bearer <token>.")
-            }
-            let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
-            return HTML.redirect("/login?next=" + (target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
-        }
-        guard roles.contains(identity.role) else { throw ServerError.forbidden() }
-        return try await next(request, context)
     }
 }
 

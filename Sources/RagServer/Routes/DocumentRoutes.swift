@@ -18,16 +18,20 @@ extension RagServer {
                 throw ServerError(.gone, "The file has moved or been deleted since it was ingested; an admin can re-ingest its source.")
             }
             var headers: HTTPFields = [
-                .contentType: Self.contentType(format: document.documentFormat), .xContentTypeOptions: "nosniff",
-                .cacheControl: "private, no-store", .referrerPolicy: "no-referrer",
+                .contentType: Self.contentType(format: document.documentFormat), .cacheControl: "private, no-store",
                 .contentDisposition: "inline",
             ]
             // A stored HTML page may carry scripts: shown sandboxed, they cannot run or reach ragd.
-            if document.documentFormat != .pdf { headers[.contentSecurityPolicy] = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'" }
+            // (SecurityHeadersMiddleware adds nosniff and the referrer policy, and leaves this policy as it is.)
+            if document.documentFormat != .pdf { headers[.contentSecurityPolicy] = Self.storedPagePolicy }
             let body = try await FileIO().loadFile(path: document.path, context: context)
             return Response(status: .ok, headers: headers, body: body)
         }
     }
+
+    /// The policy of a stored document shown inline: sandboxed (no scripts, an opaque origin),
+    /// nothing loaded but inline styles and data: images.
+    static let storedPagePolicy = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
     static func contentType(format: DocumentFormat?) -> String {
         switch format {

@@ -34,11 +34,11 @@ enum EventStream {
         case .route(let route): return frame("route", route)
         case .text(let piece): return frame("text", ["text": piece])
         case .evidence(let evidence):
-            if html { return frame("evidence", WebEvidence(evidence: evidence, html: AnswerHTML.evidence(evidence))) }
+            if html { return frame("evidence", WebEvidence(evidence: evidence, html: AnswerBlock.evidenceHTML(evidence))) }
             return frame("evidence", evidence)
         case .withheld(let count): return frame("withheld", ["count": count])
         case .done(let view):
-            if html { return frame("done", WebDone(answer: view, html: AnswerHTML.answer(view, identity: identity))) }
+            if html { return frame("done", WebDone(answer: view, html: AnswerBlock.html(view, identity: identity))) }
             return frame("done", view)
         }
     }

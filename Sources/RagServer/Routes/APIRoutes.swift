@@ -117,7 +117,7 @@ extension RagServer {
         }
         group.post("/api/v1/jobs") { request, context in
             let body = try await Self.decodeJSON([String: JSONScalar].self, request)
-            let job = try enqueue(form: body.mapValues(\.text), identity: context.identity)
+            let job = try enqueue(JobRequest(fields: body.mapValues(\.text)), identity: context.identity)
             await recordAction("reingest", ["job": String(job.id!), "scope": job.scope.rawValue], context: context)
             return try Self.json(JobView(job), status: .accepted)
         }

@@ -1,0 +1,109 @@
+import Foundation
+import RagStore
+
+/// The administration page (`admin.mustache`): sources and their groups, ingest jobs with
+/// live progress, users, and the forms that change them.
+struct AdminPage: PageView {
+    static let template = Template.admin
+    let title = "Administration"
+    let nav: Navigation?
+    let csrf: String?
+    /// What went wrong with the last form, shown above everything.
+    let error: String?
+    let sources: [Source]
+    let jobs: [Job]
+    let users: [User]
+    let minimumPasswordLength = Accounts.minimumPasswordLength
+
+    struct Source {
+        let id: Int64
+        let name: String
+        let root: String
+        let groups: String
+        let documents: Int
+        let failed: Int
+        let chunks: Int
+        let lastIngest: String
+    }
+
+    struct Job {
+        let id: Int64
+        let status: String
+        let target: String
+        let stopping: Bool
+        let progressMax: Int
+        let filesDone: Int
+        let filesTotal: Int
+        let chunks: Int
+        let message: String
+        let requestedBy: String
+        let cancellable: Bool
+    }
+
+    struct User {
+        let name: String
+        let role: String
+        let groups: String
+        let state: String
+        /// The disable form's action; nil for disabled users and for the admin themself.
+        let disablePath: String?
+    }
+
+    init(identity: Identity, message: String?, sources: [SourceSummary], jobs: [IngestJobRecord], users: [UserRecord]) {
+        nav = Navigation(identity)
+        csrf = identity.csrfToken
+        error = message
+        self.sources = sources.map { s in
+            Source(
+                id: s.source.id!, name: s.source.name, root: s.source.root,
+                groups: GroupList.decode(s.source.groups).joined(separator: ", "),
+                documents: s.documents, failed: s.failed, chunks: s.chunks,
+                lastIngest: s.source.lastIngestAt.map(DisplayDate.string) ?? "never")
+        }
+        self.jobs = jobs.map { j in
+            let target = j.scope == .all ? "everything" : j.scope == .source ? "source \(j.sourceId.map(String.init) ?? "?")"
+                : "document \(j.documentId.map(String.init) ?? "?")"
+            return Job(
+                id: j.id!, status: j.status.rawValue, target: target, stopping: j.cancelRequested && !j.status.isFinished,
+                progressMax: max(j.filesTotal, 1), filesDone: j.filesDone, filesTotal: j.filesTotal, chunks: j.chunks,
+                message: j.message ?? j.currentPath.map { ($0 as NSString).lastPathComponent } ?? "",
+                requestedBy: j.requestedBy, cancellable: !j.status.isFinished)
+        }
+        self.users = users.map { u in
+            let mayDisable = !u.disabled && u.name.lowercased() != identity.name.lowercased()
+            return User(
+                name: u.name, role: u.role.rawValue, groups: u.groupList.joined(separator: ", "),
+                state: u.disabled ? "disabled" : "active", disablePath: mayDisable ? "/admin/users/\(u.name)/disable" : nil)
+        }
+    }
+}
+
+/// The documents of one source, or of all (`documents.mustache`): status, errors, actions.
+struct DocumentsPage: PageView {
+    static let template = Template.documents
+    let title = "Documents"
+    let nav: Navigation?
+    let csrf: String?
+    let documents: [Document]
+
+    struct Document {
+        let id: Int64
+        let path: String
+        /// Named so that a document without a title cannot pick up the page's `title`.
+        let documentTitle: String?
+        let status: String
+        let version: Int
+        let chunks: Int
+        let lastIngest: String
+        let failure: String
+    }
+
+    init(identity: Identity, documents: [DocumentRecord]) {
+        nav = Navigation(identity)
+        csrf = identity.csrfToken
+        self.documents = documents.map { d in
+            Document(id: d.id!, path: d.path, documentTitle: d.title, status: d.status.rawValue, version: d.version,
+                     chunks: d.chunkCount, lastIngest: DisplayDate.string(d.ingestedAt), failure: d.error ?? "")
+        }
+    }
+}
