@@ -1,6 +1,8 @@
 import Foundation
 
-/// The one textual form of a record's time: UTC, microseconds, fixed width.
+/// The one textual form of a record's time: UTC, microseconds, fixed width. Kept hand-written
+/// on purpose: the hash chain covers this text, so its exact bytes must never change with a
+/// formatter's locale or version (ISO8601DateFormatter writes milliseconds at most).
 ///
 /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`, e.g. `2026-11-22T09:41:07.123456Z`. Fixed width makes the
 /// text sort in time order, so SQL compares it as a string. A `Date` is first rounded to the

@@ -1,4 +1,7 @@
 /// A plain sentence splitter: good enough to keep overlap and chunk edges between sentences.
+/// Kept hand-written on purpose: the chunker, the verifier and the evidence picker must cut
+/// the same text at the same places, in pure Swift on Linux (Foundation's linguistic
+/// enumeration is not available there), and this rule is short and tested.
 ///
 /// It cuts after ".", "!" or "?" (optionally followed by a closing quote or bracket) when
 /// a space and then an upper-case letter, digit or opening quote/bracket follow. It does not

@@ -51,7 +51,7 @@ struct ChildProcess {
     var timeLimit: Duration
     var outputLimit = 1 << 30
     var errorTailBytes = 8 << 10
-    /// How often the deadline and the memory high-water mark are checked.
+    /// How often the memory high-water mark is read (the deadline is exact).
     var pollInterval: Duration = .milliseconds(25)
 
     /// Spawns the child and waits until it has exited or been killed.
@@ -74,44 +74,45 @@ struct ChildProcess {
                     let pid = execution.processIdentifier.value
                     watch.started(pid)
                     onSpawn(pid)
-                    return try await withThrowingTaskGroup(of: Void.self) { group in
-                        // The deadline and the memory high-water mark, until the pipes close.
-                        group.addTask {
-                            let deadline = ContinuousClock.now + timeLimit
-                            while !Task.isCancelled {
-                                watch.sample(pid)
-                                if ContinuousClock.now >= deadline {
-                                    watch.kill(timedOut: true)
-                                    return
-                                }
-                                try? await Task.sleep(for: pollInterval)
+                    // The deadline and the memory high-water mark on a thread of their own: a kill
+                    // must not wait for the cooperative pool, which other work may be holding.
+                    let finished = DispatchSemaphore(value: 0)
+                    Thread {
+                        let deadline = ContinuousClock.now + timeLimit
+                        while true {
+                            watch.sample(pid)
+                            let left = deadline - ContinuousClock.now
+                            guard left > .zero else {
+                                watch.kill(timedOut: true)
+                                return
                             }
+                            let wait = min(left, pollInterval)
+                            if finished.wait(timeout: .now() + .nanoseconds(Int(wait.seconds * 1e9))) == .success { return }
                         }
-                        // Standard error beside standard output, so neither pipe fills up.
-                        async let errorTail: Data = {
-                            var errors = Data()
-                            for try await buffer in execution.standardError {
-                                buffer.withUnsafeBytes { errors.append(contentsOf: $0) }
-                                if errors.count > 2 * errorTailBytes { errors = errors.suffix(errorTailBytes) }
-                            }
-                            return errors
-                        }()
-                        var output = Data()
-                        for try await buffer in execution.standardOutput {
-                            guard output.count + buffer.count <= outputLimit else {
-                                watch.overflowed()
-                                break
-                            }
-                            buffer.withUnsafeBytes { output.append(contentsOf: $0) }
+                    }.start()
+                    defer { finished.signal() }
+                    // Standard error beside standard output, so neither pipe fills up.
+                    async let errorTail: Data = {
+                        var errors = Data()
+                        for try await buffer in execution.standardError {
+                            buffer.withUnsafeBytes { errors.append(contentsOf: $0) }
+                            if errors.count > 2 * errorTailBytes { errors = errors.suffix(errorTailBytes) }
                         }
-                        // Standard output is closed (the child exited, or was killed): whatever
-                        // it started dies with it, so standard error ends too; then the watcher stops.
-                        watch.sample(pid)
-                        watch.kill(timedOut: false)
-                        let errors = try await errorTail
-                        group.cancelAll()
-                        return (output, errors)
+                        return errors
+                    }()
+                    var output = Data()
+                    for try await buffer in execution.standardOutput {
+                        guard output.count + buffer.count <= outputLimit else {
+                            watch.overflowed()
+                            break
+                        }
+                        buffer.withUnsafeBytes { output.append(contentsOf: $0) }
                     }
+                    // Standard output is closed (the child exited, or was killed): whatever
+                    // it started dies with it, so standard error ends too; then the watcher stops.
+                    watch.sample(pid)
+                    watch.kill(timedOut: false)
+                    return (output, try await errorTail)
                 }
             } onCancel: {
                 watch.kill(timedOut: false)

@@ -1,6 +1,10 @@
 import CLibXML2
 import Foundation
 
+/// Kept hand-written on purpose: libxml2's own detection guesses differently from browsers
+/// (it trusts a wrong `<meta>` and reads ISO-8859-1 literally), and no library on the
+/// registries applies the browsers' order. It is small and tested against real pages.
+///
 /// Works out the character encoding of an HTML file before libxml2 sees it, and hands
 /// libxml2 either UTF-8 or an encoding it knows, always named explicitly (so a wrong or
 /// missing `<meta charset>` cannot make libxml2 guess).

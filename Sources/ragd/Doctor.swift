@@ -23,7 +23,7 @@ struct Doctor: AsyncParsableCommand {
         let mode = ingest.isolate
             ? "child process, limits \(ingest.fileTimeoutSeconds) s and \(ingest.fileMemoryMB) MiB per file"
             : "in process (ingest.isolate: false)"
-        print("extraction       ok  \(mode), \(clock.now - start)")
+        print("extraction       ok  \(mode), \(String(format: "%.2f s", (clock.now - start).seconds))")
         if configuration.ingest.ocr {
             guard OCROptions().engineAvailable else {
                 throw ValidationError("OCR is on but Tesseract cannot load its English data: install Debian's "
@@ -38,7 +38,7 @@ struct Doctor: AsyncParsableCommand {
         let embedder = try LlamaEmbeddingModel(configuration: configuration.embeddingConfiguration)
         let vector = try await embedder.embed("ragd checks that the embedding model works.")
         print("embedding model  ok  \(embedder.identifier): \(vector.count) dimensions, "
-              + "max \(embedder.maxTokens) tokens, \(clock.now - start) to load and embed")
+              + "max \(embedder.maxTokens) tokens, \(String(format: "%.2f s", (clock.now - start).seconds)) to load and embed")
 
         start = clock.now
         let chat = try LlamaChatModel(configuration: configuration.chatConfiguration)

@@ -56,7 +56,11 @@ enum ExtractHelper {
         let clock = ContinuousClock()
         let started = clock.now
         await #expect(throws: ExtractionError.timedOut(seconds: 1)) { try await isolated.extract(fileAt: URL(fileURLWithPath: "/dev/null")) }
-        #expect(clock.now - started < .seconds(5))
+        // The error says our deadline killed it (its own 30 s would end it otherwise). Well under
+        // 30 s, not tighter: the kill runs on a thread of its own at 1 s, but handing back the
+        // result needs the cooperative pool, which synchronous suites beside this one can hold
+        // for seconds on a loaded two-core machine.
+        #expect(clock.now - started < .seconds(25))
         #expect(ExtractionError.timedOut(seconds: 120).description.hasPrefix("timeout: extraction took longer than 120 s"))
     }
 
