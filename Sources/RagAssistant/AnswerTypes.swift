@@ -32,18 +32,6 @@ public struct Source: Sendable, Equatable, Codable {
     }
 }
 
-/// Which path produced an answer.
-public enum AnswerPath: String, Sendable, Codable, CaseIterable {
-    /// The on-prem small model, its citations verified.
-    case smallModel = "small_model"
-    /// The larger in-network model, its citations verified.
-    case largeModel = "large_model"
-    /// Sentences quoted from the sources, because no generated sentence passed verification.
-    case quotedFallback = "quoted_fallback"
-    /// The documents do not answer the question; the closest sources are shown.
-    case notFound = "not_found"
-}
-
 /// Which model was asked, and why.
 public struct RouteDecision: Sendable, Equatable, Codable {
     public enum Target: String, Sendable, Codable { case small, large, none }

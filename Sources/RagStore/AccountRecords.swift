@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import RagCore
 
 /// What a user may do. Reading documents is governed by groups, not by role: an admin reads
 /// only what their groups allow, like everyone else.
@@ -54,13 +55,13 @@ public struct HistoryRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     public var userId: Int64
     public var question: String
     public var answer: String
-    /// How the answer was produced (AnswerPath's raw value).
-    public var path: String
+    /// How the answer was produced (stored as its raw value).
+    public var path: AnswerPath
     /// JSON array of `HistorySource`.
     public var sources: String
     public var createdAt: Date
 
-    public init(userId: Int64, question: String, answer: String, path: String, sources: [HistorySource], createdAt: Date = Date()) {
+    public init(userId: Int64, question: String, answer: String, path: AnswerPath, sources: [HistorySource], createdAt: Date = Date()) {
         self.userId = userId
         self.question = question
         self.answer = answer

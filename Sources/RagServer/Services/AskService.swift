@@ -251,7 +251,7 @@ public struct AskService: Sendable {
                               link: SourceView.link(documentId: s.documentId, format: s.format, page: s.pageStart, anchor: s.anchor))
             }
             historyId = try store.history.add(HistoryRecord(
-                userId: identity.userId, question: answer.question, answer: answer.text, path: answer.path.rawValue,
+                userId: identity.userId, question: answer.question, answer: answer.text, path: answer.path,
                 sources: sources)).id
         } catch {
             logger.error("history not saved", metadata: ["error": "\(error)"])

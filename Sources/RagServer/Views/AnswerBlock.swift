@@ -1,4 +1,5 @@
 import Foundation
+import RagCore
 import RagAssistant
 
 /// The view model of `answer.mustache`: an answer with its route, evidence, sources and

@@ -1,4 +1,5 @@
 import Foundation
+import RagCore
 import RagAssistant
 import RagStore
 
@@ -69,7 +70,7 @@ struct HistoryPage: PageView {
             return Entry(
                 id: id, question: entry.question, isoTime: iso.string(from: entry.createdAt),
                 displayTime: DisplayDate.string(entry.createdAt),
-                routeLabel: AnswerBlock.routeLabel(path: AnswerPath(rawValue: entry.path) ?? .notFound, model: nil),
+                routeLabel: AnswerBlock.routeLabel(path: entry.path, model: nil),
                 answerHTML: CitationLinks.html(entry.answer, sourceNumbers: []),
                 hasSources: !sources.isEmpty, sources: sources,
                 feedbackGiven: item.helpful.map { $0 ? "helpful" : "not helpful" },

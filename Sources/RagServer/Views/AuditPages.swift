@@ -1,4 +1,5 @@
 import Foundation
+import RagCore
 import RagAssistant
 import RagAudit
 
