@@ -6,8 +6,12 @@
 /// are dropped, except tags that are no HTML element (see `MarkdownHTMLTag`).
 struct MarkdownInlineText {
     private var raw = ""
-    /// The id of an `<a name>`/`<a id>` tag among the inlines, if any.
+    /// The id of the first `<a name>`/`<a id>` tag among the inlines, if any.
     private(set) var anchor: String?
+    /// Whether that tag comes before any text (`<a name="x"></a>` on the line above a
+    /// paragraph's text, which CommonMark reads as part of the paragraph): the paragraph is
+    /// then the anchor's target; a tag further in only marks a spot inside it.
+    private(set) var anchorLeads = false
 
     /// The text with whitespace collapsed.
     var text: String { raw.collapsingWhitespace }
@@ -20,7 +24,10 @@ struct MarkdownInlineText {
             raw += " "
         case .htmlInline:
             let tag = node.literal
-            if anchor == nil { anchor = MarkdownHTMLTag.anchor(in: tag) }
+            if anchor == nil, let id = MarkdownHTMLTag.anchor(in: tag) {
+                anchor = id
+                anchorLeads = !raw.hasVisibleText
+            }
             if MarkdownHTMLTag.isLineBreak(tag) {
                 raw += " "
             } else if !MarkdownHTMLTag.isMarkup(tag) {

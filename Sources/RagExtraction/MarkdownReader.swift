@@ -56,6 +56,7 @@ struct MarkdownReader {
                 lists[index].next += 1
             }
         case .codeBlock:
+            // Tidied as `<pre>` is: blank lines around it and trailing spaces go, indentation stays.
             let code = HTMLPreformattedText.tidy(node.literal)
             if code.hasVisibleText { emit(.code(code)) }
         case .htmlBlock:
@@ -97,12 +98,11 @@ struct MarkdownReader {
     private mutating func endParagraph() {
         guard let paragraph = inline else { return }
         inline = nil
+        // `<a name="x"></a>` alone, or before the text: the anchor of this paragraph, or of
+        // whatever follows when the paragraph has no text.
+        if paragraph.anchorLeads, let anchor = paragraph.anchor { pendingAnchor = anchor }
         let text = paragraph.text
-        guard !text.isEmpty else {
-            // `<a name="x"></a>` alone: the anchor of what follows.
-            if let anchor = paragraph.anchor { pendingAnchor = anchor }
-            return
-        }
+        guard !text.isEmpty else { return }
         if let marker = pendingMarker {
             pendingMarker = nil
             emit(.listItem(marker + text))
