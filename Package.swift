@@ -53,6 +53,10 @@ let package = Package(
         // it (and the benchmark, which measures the raw C API beside ragd's wrapper).
         .systemLibrary(name: "CLlama", pkgConfig: "llama"),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        // CommonMark and GFM tables: libcmark-gfm and its extensions library (one .pc file links both).
+        .systemLibrary(
+            name: "CCmarkGFM", pkgConfig: "libcmark-gfm",
+            providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
         .systemLibrary(name: "CPoppler", pkgConfig: "poppler-glib", providers: [.apt(["libpoppler-glib-dev"])]),
         .systemLibrary(
             name: "CTesseract", pkgConfig: "tesseract",
@@ -62,11 +66,11 @@ let package = Package(
         .target(name: "RagCore"),
 
         // Files in, structured text out: PDF (poppler-glib, Tesseract OCR for scanned pages),
-        // HTML (libxml2), text, Markdown; in-process or in a child process with limits.
+        // HTML (libxml2), text, Markdown (libcmark-gfm); in-process or in a child process with limits.
         .target(
             name: "RagExtraction",
             dependencies: [
-                "RagCore", "CLibXML2", "CPoppler", "CTesseract",
+                "RagCore", "CLibXML2", "CPoppler", "CTesseract", "CCmarkGFM",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]

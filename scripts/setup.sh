@@ -47,6 +47,7 @@ mkdir -p "$DL" "$CACHE/lib" "$CACHE/models"
 APT_PACKAGES=(
   build-essential cmake pkg-config ca-certificates unzip
   libsqlite3-dev sqlite3 libxml2-dev libpoppler-glib-dev libcairo2-dev poppler-utils
+  libcmark-gfm-dev libcmark-gfm-extensions-dev
   chromium-headless-shell
   tesseract-ocr tesseract-ocr-eng libtesseract-dev
 )

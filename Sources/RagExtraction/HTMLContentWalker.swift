@@ -42,6 +42,22 @@ struct HTMLContentWalker: HTMLVisitor {
         return (walker.builder.finish(), walker.firstH1)
     }
 
+    /// Reads an HTML fragment that is part of another document (a Markdown file's HTML
+    /// blocks) into that document's `builder`: its headings continue the section path, its
+    /// blocks join the current section. `pendingAnchor` is the anchor waiting for the next
+    /// block, handed in and back. Returns the text of the fragment's first `<h1>`, if any.
+    static func read(below root: HTMLNode, into builder: inout SectionBuilder, pendingAnchor: inout String?) -> String? {
+        var walker = HTMLContentWalker(contentDepth: 1)
+        // Swapped, not copied, so the sections read so far are never duplicated.
+        swap(&walker.builder, &builder)
+        walker.pendingAnchor = pendingAnchor
+        root.walkDescendants(&walker)
+        walker.flushParagraph()
+        swap(&walker.builder, &builder)
+        pendingAnchor = walker.pendingAnchor
+        return walker.firstH1
+    }
+
     private init(contentDepth: Int) { self.contentDepth = contentDepth }
 
     mutating func enter(_ node: HTMLNode) -> Bool {

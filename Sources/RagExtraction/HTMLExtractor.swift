@@ -17,7 +17,7 @@ public struct HTMLExtractor: Sendable {
 
     /// libxml2 needs one global initialisation before threads use it; a static let runs it
     /// exactly once, thread-safely.
-    private static let libxml2Ready: Void = xmlInitParser()
+    static let libxml2Ready: Void = xmlInitParser()
 
     /// HTML_PARSE_RECOVER | NONET | NOERROR | NOWARNING | HUGE, and not NOBLANKS (it deletes
     /// the whitespace-only text nodes between inline elements, gluing words together).

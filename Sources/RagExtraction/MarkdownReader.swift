@@ -1,146 +1,138 @@
-import Foundation
-
 import RagCore
 
-/// A line-based reader for the Markdown that documentation is written in (CommonMark plus
-/// GitHub pipe tables), aimed at structure rather than rendering.
+/// Reads Markdown into sections, aimed at structure rather than rendering. libcmark-gfm
+/// parses it (CommonMark plus GitHub tables and strikethrough; see `MarkdownTree`) and this
+/// walks the tree into the blocks the HTML extractor produces:
 ///
 /// - ATX (`## Title`) and setext (`Title` over `===`/`---`) headings open sections; the
 ///   chain of enclosing headings is the path. `{#id}` after a title, or an `<a name>` /
-///   `<a id>` line before it, becomes the anchor.
-/// - Fenced (```` ``` ````/`~~~`) and indented code become `.code` with line breaks kept.
-/// - `-`, `*`, `+` and `1.`/`1)` items become `.listItem` with "- " or "N. " markers; lines
-///   that continue an item join it.
-/// - A pipe table (header row, then a `---|:---:` delimiter row) becomes `.table`.
-/// - Block quotes read as paragraphs; YAML front matter is skipped (its `title:` is used);
-///   link reference definitions are dropped. Inline markup is reduced by `MarkdownInline`.
+///   `<a id>` tag before or inside it, becomes the anchor.
+/// - Fenced and indented code become `.code` with line breaks kept.
+/// - List items become `.listItem` with "- " or "N. " markers, numbered from the list's start
+///   as a browser shows them. As in the HTML extractor, an item's first paragraph carries the
+///   marker, its later paragraphs are paragraphs, and a nested list's items follow as items.
+/// - A GFM table becomes `.table` with its header row.
+/// - Block quotes are read as their blocks; HTML blocks as HTML (`MarkdownHTMLBlock`); YAML
+///   front matter is skipped, its `title:` used (`MarkdownFrontMatter`); link reference
+///   definitions are not text. Inline markup is reduced by `MarkdownInlineText`.
 struct MarkdownReader {
     private var builder = SectionBuilder()
-    private var paragraph: [Substring] = []
-    private var listItem: (marker: String, lines: [Substring])?
+    /// The text of the paragraph, heading or table cell being read.
+    private var inline: MarkdownInlineText?
+    /// The marker ("- ", "3. ") for the first paragraph of the list item being read.
+    private var pendingMarker: String?
+    private var lists: [(ordered: Bool, next: Int)] = []
     private var table: (header: [String], rows: [[String]])?
-    private var indentedCode: [Substring] = []
-    private var fence: (char: Character, length: Int, indent: Int, lines: [Substring])?
-    /// Set after a list item, so that indented lines continue the list instead of being code.
-    private var afterList = false
+    private var row: [String] = []
+    /// An anchor seen between blocks, waiting for the block or heading it names.
     private var pendingAnchor: String?
     private var firstH1: String?
-    private var frontMatterTitle: String?
 
-    mutating func read(_ lines: [Substring]) -> ExtractedDocument {
-        var index = skipFrontMatter(lines)
-        while index < lines.count {
-            process(lines[index])
-            index += 1
+    /// Reads a Markdown file split into lines (see `TextExtractor.lines(of:)`).
+    static func read(_ lines: [Substring]) -> ExtractedDocument {
+        let frontMatter = MarkdownFrontMatter(lines)
+        let body = lines.dropFirst(frontMatter.lineCount).joined(separator: "\n")
+        var reader = MarkdownReader()
+        if let tree = MarkdownTree(parsing: body) {
+            tree.walk { node, event in
+                let kind = node.kind
+                if event == .enter { reader.enter(node, kind) } else { reader.exit(node, kind) }
+            }
         }
-        if let open = fence {
-            emitCode(open.lines)
-            fence = nil
-        }
-        flushAll()
-        return ExtractedDocument(format: .markdown, title: frontMatterTitle ?? firstH1, sections: builder.finish())
+        let sections = reader.builder.finish()
+        return ExtractedDocument(format: .markdown, title: frontMatter.title ?? reader.firstH1, sections: sections)
     }
 
-    // MARK: - Lines
-
-    private mutating func process(_ line: Substring) {
-        if let open = fence {
-            if Self.closesFence(line, char: open.char, length: open.length) {
-                emitCode(open.lines)
-                fence = nil
-            } else {
-                fence?.lines.append(Self.dropIndent(line, upTo: open.indent))
+    private mutating func enter(_ node: MarkdownNode, _ kind: MarkdownNode.Kind) {
+        switch kind {
+        case .paragraph, .heading, .tableCell:
+            inline = MarkdownInlineText()
+        case .list:
+            lists.append((node.isOrderedList, node.listStart))
+        case .item:
+            pendingMarker = "- "
+            if let index = lists.indices.last, lists[index].ordered {
+                pendingMarker = "\(lists[index].next). "
+                lists[index].next += 1
             }
-            return
+        case .codeBlock:
+            // Tidied as `<pre>` is: blank lines around it and trailing spaces go, indentation stays.
+            let code = HTMLPreformattedText.tidy(node.literal)
+            if code.hasVisibleText { emit(.code(code)) }
+        case .htmlBlock:
+            let h1 = MarkdownHTMLBlock.read(node.literal, into: &builder, pendingAnchor: &pendingAnchor)
+            if firstH1 == nil { firstH1 = h1 }
+        case .table:
+            table = ([], [])
+        case .tableRow:
+            row = []
+        default:
+            inline?.enter(node, kind)
         }
-        guard line.hasVisibleText else {
-            flushParagraph()
-            flushListItem()
-            flushTable()
-            if !indentedCode.isEmpty { indentedCode.append("") }
-            return
-        }
-        let indent = Self.indentWidth(line)
-        let text = line.drop { $0 == " " || $0 == "\t" }
+    }
 
-        if indent >= 4, paragraph.isEmpty, listItem == nil, table == nil, !afterList {
-            indentedCode.append(Self.dropIndent(line, upTo: 4))
-            return
+    private mutating func exit(_ node: MarkdownNode, _ kind: MarkdownNode.Kind) {
+        switch kind {
+        case .paragraph:
+            endParagraph()
+        case .heading:
+            endHeading(level: node.headingLevel)
+        case .tableCell:
+            row.append(inline?.text ?? "")
+            inline = nil
+        case .tableRow:
+            if node.isTableHeader { table?.header = row } else { table?.rows.append(row) }
+        case .table:
+            endTable()
+        case .item:
+            pendingMarker = nil
+        case .list:
+            lists.removeLast()
+        default:
+            inline?.exit(node, kind)
         }
-        flushIndentedCode()
-        if indent < 4, let opened = Self.openingFence(text) {
-            flushAll()
-            fence = (opened.char, opened.length, indent, [])
-            return
-        }
-        if indent < 4, let (level, title) = Self.atxHeading(text) {
-            flushAll()
-            heading(level: level, text: title)
-            return
-        }
-        if indent < 4, !paragraph.isEmpty, listItem == nil, let level = Self.setextLevel(text) {
-            let title = paragraph.joined(separator: " ")
-            paragraph.removeAll()
-            heading(level: level, text: Substring(title))
-            return
-        }
-        if indent < 4, Self.isThematicBreak(text) {
-            flushAll()
-            afterList = false
-            return
-        }
-        if table != nil {
-            if text.contains("|") {
-                table?.rows.append(Self.cells(text))
-                return
-            }
-            flushTable()
-        }
-        if indent < 4, let headerLine = paragraph.last, headerLine.contains("|") || text.contains("|"),
-           Self.isDelimiterRow(text) {
-            paragraph.removeLast()
-            flushParagraph()
-            table = (Self.cells(headerLine.drop { $0 == " " || $0 == "\t" }), [])
-            return
-        }
-        if let (marker, rest) = Self.listMarker(text) {
-            flushParagraph()
-            flushListItem()
-            listItem = (marker, [rest])
-            afterList = true
-            return
-        }
-        if paragraph.isEmpty, listItem == nil, let anchor = Self.htmlAnchor(text) {
-            pendingAnchor = anchor
-            return
-        }
-        if paragraph.isEmpty, listItem == nil, Self.isReferenceDefinition(text) { return }
-        let content = Self.stripQuoteMarkers(text)
-        if listItem != nil {
-            listItem?.lines.append(content)
-            return
-        }
-        if indent < 2 { afterList = false }
-        paragraph.append(content)
     }
 
     // MARK: - Emitting
 
-    private mutating func heading(level: Int, text: Substring) {
-        var title = String(text)
-        var anchor: String?
-        if let open = title.range(of: "{#", options: .backwards), title.hasSuffix("}") {
-            let id = title[open.upperBound..<title.index(before: title.endIndex)]
-            if !id.isEmpty, !id.contains(" ") { anchor = String(id) }
-            title = String(title[..<open.lowerBound])
+    private mutating func endParagraph() {
+        guard let paragraph = inline else { return }
+        inline = nil
+        // `<a name="x"></a>` alone, or before the text: the anchor of this paragraph, or of
+        // whatever follows when the paragraph has no text.
+        if paragraph.anchorLeads, let anchor = paragraph.anchor { pendingAnchor = anchor }
+        let text = paragraph.text
+        guard !text.isEmpty else { return }
+        if let marker = pendingMarker {
+            pendingMarker = nil
+            emit(.listItem(marker + text))
+        } else {
+            emit(.paragraph(text))
         }
-        let plain = MarkdownInline.plainText(title)
-        let finalAnchor = anchor ?? pendingAnchor
+    }
+
+    private mutating func endHeading(level: Int) {
+        guard let heading = inline else { return }
+        inline = nil
+        let (title, id) = Self.splitHeadingID(heading.text)
+        let anchor = id ?? heading.anchor ?? pendingAnchor
         pendingAnchor = nil
-        guard !plain.isEmpty else { return }
-        if level == 1, firstH1 == nil { firstH1 = plain }
-        builder.startHeading(level: level, title: plain, anchor: finalAnchor)
-        afterList = false
+        guard !title.isEmpty else { return }
+        if level == 1, firstH1 == nil { firstH1 = title }
+        builder.startHeading(level: level, title: title, anchor: anchor)
+    }
+
+    /// A table without data rows reads as one paragraph of its header cells.
+    private mutating func endTable() {
+        guard let open = table else { return }
+        table = nil
+        let rows = open.rows.filter { $0.contains { !$0.isEmpty } }
+        if rows.isEmpty {
+            let text = open.header.filter { !$0.isEmpty }.joined(separator: " | ")
+            if !text.isEmpty { emit(.paragraph(text)) }
+        } else {
+            emit(.table(Table(header: open.header, rows: rows)))
+        }
     }
 
     private mutating func emit(_ block: Block) {
@@ -151,70 +143,13 @@ struct MarkdownReader {
         builder.append(block)
     }
 
-    private mutating func emitCode(_ lines: [Substring]) {
-        var lines = lines.map { String($0).trimmingTrailingWhitespace }
-        while let last = lines.last, last.isEmpty { lines.removeLast() }
-        while let first = lines.first, first.isEmpty { lines.removeFirst() }
-        if !lines.isEmpty { emit(.code(lines.joined(separator: "\n"))) }
-    }
-
-    private mutating func flushAll() {
-        flushParagraph()
-        flushListItem()
-        flushTable()
-        flushIndentedCode()
-    }
-
-    private mutating func flushParagraph() {
-        guard !paragraph.isEmpty else { return }
-        let text = MarkdownInline.plainText(paragraph.joined(separator: "\n"))
-        paragraph.removeAll()
-        if !text.isEmpty { emit(.paragraph(text)) }
-    }
-
-    private mutating func flushListItem() {
-        guard let item = listItem else { return }
-        listItem = nil
-        let text = MarkdownInline.plainText(item.lines.joined(separator: "\n"))
-        if !text.isEmpty { emit(.listItem(item.marker + text)) }
-    }
-
-    private mutating func flushTable() {
-        guard let open = table else { return }
-        table = nil
-        let header = open.header.map { MarkdownInline.plainText($0) }
-        let rows = open.rows.map { $0.map { MarkdownInline.plainText($0) } }.filter { $0.contains { !$0.isEmpty } }
-        if rows.isEmpty {
-            let text = header.filter { !$0.isEmpty }.joined(separator: " | ")
-            if !text.isEmpty { emit(.paragraph(text)) }
-        } else {
-            emit(.table(Table(header: header, rows: rows)))
-        }
-    }
-
-    private mutating func flushIndentedCode() {
-        guard !indentedCode.isEmpty else { return }
-        emitCode(indentedCode)
-        indentedCode.removeAll()
-    }
-
-    // MARK: - Front matter
-
-    /// Skips a YAML front matter block (`---` ... `---` or `...`) and keeps its `title:`.
-    private mutating func skipFrontMatter(_ lines: [Substring]) -> Int {
-        guard let first = lines.first, first.trimmingTrailingWhitespace == "---" else { return 0 }
-        for index in 1..<min(lines.count, 200) {
-            let line = lines[index].trimmingTrailingWhitespace
-            if line == "---" || line == "..." { return index + 1 }
-            if line.hasPrefix("title:") {
-                var value = line.dropFirst("title:".count).collapsingWhitespace
-                if value.count >= 2, let quote = value.first, quote == "\"" || quote == "'", value.last == quote {
-                    value = String(value.dropFirst().dropLast())
-                }
-                frontMatterTitle = value.isEmpty ? nil : value
-            }
-        }
-        frontMatterTitle = nil
-        return 0 // No closing line: not front matter after all.
+    /// Splits a heading attribute off a title: `Use {#usage}` is titled "Use" with anchor
+    /// "usage" (the Pandoc, kramdown and Python-Markdown convention, not CommonMark's, kept
+    /// from the hand-written reader). A malformed id (`{#two words}`) is dropped with no anchor.
+    static func splitHeadingID(_ title: String) -> (title: String, id: String?) {
+        guard title.hasSuffix("}"), let open = title.range(of: "{#", options: .backwards) else { return (title, nil) }
+        let id = title[open.upperBound..<title.index(before: title.endIndex)]
+        let rest = title[..<open.lowerBound].collapsingWhitespace
+        return (rest, !id.isEmpty && !id.contains(" ") ? String(id) : nil)
     }
 }

@@ -4,8 +4,8 @@ import RagCore
 ///
 /// Plain text: paragraphs at blank lines, lines joined and whitespace collapsed; a paragraph
 /// whose every line is indented by four spaces or a tab keeps its layout as a code block.
-/// Markdown: see `MarkdownReader` (headings as section paths, fenced and indented code,
-/// list items, pipe tables; inline markup reduced to its text).
+/// Markdown: see `MarkdownReader` (parsed by libcmark-gfm; headings as section paths, fenced
+/// and indented code, list items, GFM tables; inline markup reduced to its text).
 ///
 /// Stateless and safe to use from several threads at once.
 public struct TextExtractor: Sendable {
@@ -24,10 +24,7 @@ public struct TextExtractor: Sendable {
     /// Extracts already-decoded text.
     public func extract(text: String, as format: DocumentFormat) -> ExtractedDocument {
         let lines = Self.lines(of: text)
-        if format == .markdown {
-            var reader = MarkdownReader()
-            return reader.read(lines)
-        }
+        if format == .markdown { return MarkdownReader.read(lines) }
         return ExtractedDocument(format: .text, sections: Self.plainSections(lines))
     }
 

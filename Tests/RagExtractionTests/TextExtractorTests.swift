@@ -116,6 +116,165 @@ struct TextExtractorTests {
         )])
     }
 
+    @Test("a GFM table becomes a table with its header; cells are plain text, short rows padded")
+    func gfmTable() {
+        let document = markdown("""
+            Options:
+
+            | Option | Type | Meaning |
+            | ------ | :--: | ------- |
+            | `--limit` | *integer* | at most [this many](#limits) rows |
+            | `--quiet` | flag |
+            | | | |
+
+            Name | Value
+            --- | ---
+            cache | ~~off~~ on
+
+            | Only | A header |
+            |------|----------|
+            """)
+        #expect(document.sections.first?.blocks == [
+            .paragraph("Options:"),
+            .table(Table(header: ["Option", "Type", "Meaning"], rows: [
+                ["--limit", "integer", "at most this many rows"], ["--quiet", "flag", ""],
+            ])),
+            .table(Table(header: ["Name", "Value"], rows: [["cache", "off on"]])),
+            .paragraph("Only | A header"),
+        ])
+        guard case .table(let table)? = document.sections.first?.blocks[1] else { return }
+        #expect(table.rowTexts == ["Option: --limit | Type: integer | Meaning: at most this many rows", "Option: --quiet | Type: flag"])
+    }
+
+    @Test("nested lists: every item keeps its marker, an item's code and later paragraphs follow it")
+    func nestedLists() {
+        let document = markdown("""
+            1. Install:
+
+               ```sh
+               make setup
+               ```
+
+            2. Configure
+               - edit `ragd.yaml`
+                 (the example is in deploy/)
+               - restart
+
+                 It reloads nothing by itself.
+
+                 3. stop
+                 4. start
+
+            After the list.
+            """)
+        #expect(document.sections.first?.blocks == [
+            .listItem("1. Install:"), .code("make setup"), .listItem("2. Configure"),
+            .listItem("- edit ragd.yaml (the example is in deploy/)"), .listItem("- restart"),
+            .paragraph("It reloads nothing by itself."), .listItem("3. stop"), .listItem("4. start"),
+            .paragraph("After the list."),
+        ])
+    }
+
+    @Test("setext headings may span lines; a --- after a blank line is a thematic break")
+    func setextHeadings() {
+        let document = markdown("""
+            Getting
+            started
+            =======
+
+            Text.
+
+            ***
+
+            Options
+            ---
+            More.
+
+            ---
+
+            Final words.
+            """)
+        #expect(document.title == "Getting started")
+        #expect(document.sections == [
+            Section(path: ["Getting started"], blocks: [.paragraph("Text.")]),
+            Section(path: ["Getting started", "Options"], blocks: [.paragraph("More."), .paragraph("Final words.")]),
+        ])
+    }
+
+    @Test("HTML inside Markdown is read as HTML: its text, headings and ids, never its tags")
+    func htmlBlocks() {
+        let document = markdown("""
+            # Guide
+
+            <div align="center">
+              <img src="logo.png" alt="Logo">
+              <p><b>Fast</b> local answers.</p>
+            </div>
+
+            <!-- a comment that is not text -->
+
+            <h2 id="setup">Setup</h2>
+
+            <details>
+            <summary>More</summary>
+
+            Hidden *markdown* text.
+
+            </details>
+
+            Press <kbd>Ctrl</kbd>+<kbd>C</kbd>;<br>Vec<String> &amp; friends.
+            """)
+        #expect(document.sections == [
+            Section(path: ["Guide"], blocks: [.paragraph("Fast local answers.")]),
+            Section(path: ["Guide", "Setup"], anchor: "setup", blocks: [
+                .paragraph("More"), .paragraph("Hidden markdown text."), .paragraph("Press Ctrl+C; Vec<String> & friends."),
+            ]),
+        ])
+    }
+
+    @Test("an <a name> line anchors what follows; link reference definitions are not text")
+    func anchorsAndReferences() {
+        let document = markdown("""
+            Intro, see [the limits][limits].
+
+            [limits]: https://sqlite.org/limits.html "Limits"
+
+            <a name="max-length"></a>
+            The maximum length of a string.
+
+            <a id="columns"></a>
+
+            ## Columns
+            """)
+        #expect(document.sections == [
+            Section(blocks: [.paragraph("Intro, see the limits.")]),
+            Section(anchor: "max-length", blocks: [.paragraph("The maximum length of a string.")]),
+        ])
+    }
+
+    @Test("deep nesting is read without recursion")
+    func deepNesting() {
+        let depth = 100_000
+        let quotes = markdown(String(repeating: "> ", count: depth) + "deep")
+        #expect(quotes.sections.flatMap(\.blocks) == [.paragraph("deep")])
+        let brackets = markdown(String(repeating: "[", count: depth) + "x" + String(repeating: "]", count: depth))
+        #expect(brackets.sections.flatMap(\.blocks).map(\.text).first?.count == 2 * depth + 1)
+    }
+
+    @Test("parsing is the same from many threads at once (cmark-gfm's extensions share global state)")
+    func concurrentParsing() {
+        // Long enough that parses overlap: without the lock in MarkdownTree, one thread ending
+        // its parse takes `~` and `|` away from the others and some strikethroughs stay as text.
+        let text = String(repeating: "| a | b |\n|---|---|\n| ~~x~~ | `1` |\n\nafter ~~y~~\n\n", count: 500)
+        let expected = Array(repeating: [Block.table(Table(header: ["a", "b"], rows: [["x", "1"]])), .paragraph("after y")],
+                             count: 500).flatMap { $0 }
+        #expect(markdown(text).sections.flatMap(\.blocks) == expected)
+        DispatchQueue.concurrentPerform(iterations: 16) { _ in
+            let blocks = TextExtractor().extract(text: text, as: .markdown).sections.flatMap(\.blocks)
+            #expect(blocks == expected)
+        }
+    }
+
     @Test("front matter gives the title and is not text")
     func frontMatter() {
         let document = markdown("""
