@@ -53,14 +53,11 @@ enum ExtractHelper {
     @Test("a hanging child is killed at the time limit")
     func timeout() async throws {
         let isolated = IsolatedExtractor(helper: ExtractHelper.shell("sleep 30"), timeLimit: .seconds(1))
-        let clock = ContinuousClock()
-        let started = clock.now
+        // `.timedOut` is set only by our deadline's kill, on the watcher's own thread at 1 s; the
+        // child would otherwise end by itself after 30 s with no reply ("unreadable"). No
+        // wall-clock bound here: handing the result back needs the cooperative pool, which the
+        // suites beside this one kept busy for a minute in a clean-clone run on two cores.
         await #expect(throws: ExtractionError.timedOut(seconds: 1)) { try await isolated.extract(fileAt: URL(fileURLWithPath: "/dev/null")) }
-        // The error says our deadline killed it (its own 30 s would end it otherwise). Well under
-        // 30 s, not tighter: the kill runs on a thread of its own at 1 s, but handing back the
-        // result needs the cooperative pool, which synchronous suites beside this one can hold
-        // for seconds on a loaded two-core machine.
-        #expect(clock.now - started < .seconds(25))
         #expect(ExtractionError.timedOut(seconds: 120).description.hasPrefix("timeout: extraction took longer than 120 s"))
     }
 
