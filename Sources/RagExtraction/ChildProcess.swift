@@ -1,4 +1,5 @@
 import Foundation
+import RagCore
 import Subprocess
 import Synchronization
 import SystemPackage
@@ -55,8 +56,7 @@ struct ChildProcess {
     var pollInterval: Duration = .milliseconds(25)
 
     /// Spawns the child and waits until it has exited or been killed.
-    /// - Parameter onSpawn: called with the child's pid once it runs.
-    func run(onSpawn: @Sendable (pid_t) -> Void = { _ in }) async throws(SpawnError) -> Result {
+    func run() async throws(SpawnError) -> Result {
         var options = PlatformOptions()
         options.processGroupID = 0
         var updates: [Environment.Key: String?] = [:]
@@ -73,7 +73,6 @@ struct ChildProcess {
                 ) { execution in
                     let pid = execution.processIdentifier.value
                     watch.started(pid)
-                    onSpawn(pid)
                     // The deadline and the memory high-water mark on a thread of their own: a kill
                     // must not wait for the cooperative pool, which other work may be holding.
                     let finished = DispatchSemaphore(value: 0)
@@ -150,7 +149,7 @@ struct ChildProcess {
 
         /// Reads the child's memory high-water mark.
         func sample(_ pid: pid_t) {
-            guard let kb = Self.highWaterMarkKB(pid) else { return }
+            guard let kb = ProcessStatus.kibibytes("VmHWM", pid: pid) else { return }
             state.withLock { $0.peakKB = max($0.peakKB, kb) }
         }
 
@@ -167,14 +166,6 @@ struct ChildProcess {
                 if timedOut { state.timedOut = true }
                 _ = Glibc.kill(-pid, SIGKILL)
             }
-        }
-
-        /// `VmHWM` of /proc/PID/status, in KiB.
-        static func highWaterMarkKB(_ pid: pid_t) -> Int? {
-            guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
-            else { return nil }
-            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
         }
     }
 }

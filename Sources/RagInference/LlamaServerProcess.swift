@@ -118,11 +118,8 @@ public actor LlamaServerProcess: Service {
 
     /// The running child's resident memory in bytes (Linux: VmRSS in /proc), if one runs.
     public var residentMemoryBytes: Int? {
-        guard let pid, let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            return line.split(separator: " ").dropFirst().first.flatMap { Int($0) }.map { $0 * 1024 }
-        }
-        return nil
+        guard let pid else { return nil }
+        return ProcessStatus.kibibytes("VmRSS", pid: pid).map { $0 * 1024 }
     }
 
     // MARK: Start, ready, stop

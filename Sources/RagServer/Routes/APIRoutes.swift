@@ -100,7 +100,7 @@ extension RagServer {
                 let source = Source(number: 0, hit: hit)
                 return SearchResult(
                     documentId: hit.documentId, title: source.title, location: source.location,
-                    link: SourceView.link(documentId: hit.documentId, format: hit.documentFormat, page: hit.pageStart, anchor: hit.anchor),
+                    link: SourceView.link(for: source),
                     text: hit.text, score: hit.fusedScore, similarity: hit.similarity)
             }
             return try Self.json(["results": results])

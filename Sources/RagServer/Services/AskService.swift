@@ -24,16 +24,16 @@ public struct SourceView: Codable, Sendable, Equatable {
         documentId = source.documentId
         title = source.title
         location = source.location
-        link = Self.link(documentId: source.documentId, format: source.format, page: source.pageStart, anchor: source.anchor)
+        link = Self.link(for: source)
         excerpt = source.text
         similarity = (source.similarity * 1000).rounded() / 1000
     }
 
-    /// The original file, at the page (PDF) or the section anchor (HTML).
-    static func link(documentId: Int64, format: DocumentFormat, page: Int?, anchor: String?) -> String {
-        let base = "/documents/\(documentId)"
-        if format == .pdf, let page { return base + "#page=\(page)" }
-        if let anchor, !anchor.isEmpty {
+    /// The original file of `source`, at its page (PDF) or its section anchor (HTML).
+    static func link(for source: Source) -> String {
+        let base = "/documents/\(source.documentId)"
+        if source.format == .pdf, let page = source.pageStart { return base + "#page=\(page)" }
+        if let anchor = source.anchor, !anchor.isEmpty {
             return base + "#" + (anchor.addingPercentEncoding(withAllowedCharacters: .urlFragmentAllowed) ?? "")
         }
         return base
@@ -115,7 +115,7 @@ public struct EvidenceView: Codable, Sendable, Equatable {
         sentence = evidence.sentence
         title = source.title
         location = source.location
-        link = SourceView.link(documentId: source.documentId, format: source.format, page: source.pageStart, anchor: source.anchor)
+        link = SourceView.link(for: source)
     }
 }
 
@@ -248,7 +248,7 @@ public struct AskService: Sendable {
         do {
             let sources = answer.sources.map { s in
                 HistorySource(number: s.number, documentId: s.documentId, title: s.title, location: s.location,
-                              link: SourceView.link(documentId: s.documentId, format: s.format, page: s.pageStart, anchor: s.anchor))
+                              link: SourceView.link(for: s))
             }
             historyId = try store.history.add(HistoryRecord(
                 userId: identity.userId, question: answer.question, answer: answer.text, path: answer.path,

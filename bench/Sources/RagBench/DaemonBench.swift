@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import RagCore
 import RagAssistant
 import RagInference
 import RagStore
@@ -283,11 +284,7 @@ struct DaemonBench {
 
     /// A /proc/PID/status figure in MB (VmRSS: now; VmHWM: peak).
     static func memory(_ pid: Int32, _ key: String) -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key + ":") }),
-              let kb = Double(line.split(whereSeparator: \.isWhitespace).dropFirst().first ?? "")
-        else { return 0 }
-        return kb / 1024
+        Double(ProcessStatus.kibibytes(key, pid: pid) ?? 0) / 1024
     }
 }
 
