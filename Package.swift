@@ -168,6 +168,7 @@ let package = Package(
                 .embedInCode("Resources/templates/login.mustache"),
                 .embedInCode("Resources/templates/setup.mustache"),
                 .embedInCode("Resources/templates/sources.mustache"),
+                .embedInCode("Resources/templates/turn.mustache"),
             ]
         ),
 

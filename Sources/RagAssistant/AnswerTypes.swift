@@ -117,6 +117,8 @@ public struct Answer: Sendable, Equatable, Codable {
     /// How many candidates of the retrieval the access filter hid from the asker (a count for
     /// the audit log, never which).
     public var hiddenCandidates: Int = 0
+    /// What was searched for: the question itself, or its standalone rewrite in a conversation.
+    public var rewrite = QueryRewrite(query: "", method: .none)
 
     /// Sentences the model wrote that were withheld, with the reason for each.
     public var withheld: [Verification.Claim] { verification?.claims.filter { !$0.supported } ?? [] }
@@ -125,6 +127,8 @@ public struct Answer: Sendable, Equatable, Codable {
 /// What `Assistant.answer` streams. Only verified text is ever streamed: nothing is shown and
 /// then taken back.
 public enum AnswerEvent: Sendable, Equatable {
+    /// A follow-up was searched for as this standalone query (before the sources).
+    case searchedFor(QueryRewrite)
     /// The sources about to be shown to the model (after access control).
     case sources([Source])
     /// The best supporting passage, marked as a quote, before the model writes.

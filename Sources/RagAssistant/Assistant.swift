@@ -6,6 +6,7 @@ import RagStore
 /// The query service: retrieve, show evidence, prompt, generate, verify as the model writes,
 /// route; every answer names its path. Only verified text is ever streamed.
 ///
+/// 0. A follow-up in a conversation is turned into a standalone search query (`QueryRewriter`).
 /// 1. Hybrid retrieval with the user's access filter inside the SQL, near-duplicates dropped.
 /// 2. Too little evidence (best similarity under `RoutingPolicy.notFoundBelow`): the answer
 ///    says the documents do not answer, and lists the closest sources.
@@ -31,6 +32,8 @@ public struct Assistant: Sendable {
     /// When false, nothing is quoted when no generated sentence survives (`ragd eval` uses it
     /// to measure the model's own answers).
     public var quotedFallbackEnabled = true
+    /// Turns a follow-up into a standalone search query (see `QueryRewriter`).
+    public var rewriter = QueryRewriter()
 
     public init(retriever: Retriever, smallModel: any ChatModel, largeModel: (any ChatModel)? = nil,
                 policy: RoutingPolicy = RoutingPolicy()) {
@@ -43,14 +46,18 @@ public struct Assistant: Sendable {
 
     public static let notFoundText = "The documents do not answer this question. The closest sources are listed below."
 
-    /// Streams the answer to `question` for a reader with `access`.
-    public func answer(_ question: String, access: AccessFilter, method: SearchMethod = .hybrid)
+    /// Streams the answer to `question` for a reader with `access`, after the earlier turns of
+    /// `conversation` (whose turns the reader may still see).
+    public func answer(_ question: String, access: AccessFilter, method: SearchMethod = .hybrid,
+                       conversation: Conversation = .empty)
         -> AsyncThrowingStream<AnswerEvent, any Error>
     {
         let (stream, continuation) = AsyncThrowingStream<AnswerEvent, any Error>.makeStream()
         let task = Task {
             do {
-                let answer = try await run(question, access: access, method: method) { continuation.yield($0) }
+                let answer = try await run(question, access: access, method: method, conversation: conversation) {
+                    continuation.yield($0)
+                }
                 continuation.yield(.answer(answer))
                 continuation.finish()
             } catch {
@@ -62,15 +69,21 @@ public struct Assistant: Sendable {
     }
 
     /// The whole answer, without streaming.
-    public func complete(_ question: String, access: AccessFilter, method: SearchMethod = .hybrid) async throws -> Answer {
-        try await run(question, access: access, method: method) { _ in }
+    public func complete(_ question: String, access: AccessFilter, method: SearchMethod = .hybrid,
+                         conversation: Conversation = .empty) async throws -> Answer {
+        try await run(question, access: access, method: method, conversation: conversation) { _ in }
     }
 
-    private func run(_ question: String, access: AccessFilter, method: SearchMethod,
+    private func run(_ question: String, access: AccessFilter, method: SearchMethod, conversation: Conversation,
                      emit: (AnswerEvent) -> Void) async throws -> Answer {
         let clock = ContinuousClock()
         let started = clock.now
-        let retrieval = try await retriever.retrieval(question, method: method, access: access)
+        // A follow-up is searched for as a standalone query; evidence, routing and the prompt
+        // use it too. The question as typed stays the answer's question.
+        let rewrite = await rewriter.rewrite(question, after: conversation)
+        if rewrite.rewritten { emit(.searchedFor(rewrite)) }
+        let query = rewrite.query
+        let retrieval = try await retriever.retrieval(query, method: method, access: access)
         let (questionVector, hits) = (retrieval.vector, retrieval.hits)
         let retrievalMs = (clock.now - started).milliseconds
         let sources = hits.enumerated().map { Source(number: $0.offset + 1, hit: $0.element) }
@@ -84,6 +97,7 @@ public struct Assistant: Sendable {
             timeToFirstTokenMilliseconds: nil, timeToFirstShownMilliseconds: nil, timeToFirstSentenceMilliseconds: nil,
             totalMilliseconds: 0, promptTokens: 0, generatedTokens: 0, confidence: confidence,
             hiddenCandidates: retrieval.hiddenCandidates)
+        answer.rewrite = rewrite
         func finished(_ a: Answer) -> Answer {
             var a = a
             a.totalMilliseconds = (clock.now - started).milliseconds
@@ -103,7 +117,7 @@ public struct Assistant: Sendable {
 
         // Evidence first: the sentence that states what was asked, before any model runs.
         let index = try await SentenceIndex.build(
-            question: question, questionVector: questionVector, sources: Array(sources.prefix(indexedSources)),
+            question: query, questionVector: questionVector, sources: Array(sources.prefix(indexedSources)),
             embedder: retriever.embedder)
         if let evidence = fallback.evidence(index, sources: sources) {
             answer.evidence = evidence
@@ -111,11 +125,12 @@ public struct Assistant: Sendable {
             emit(.evidence(evidence))
         }
 
-        var route = router.decide(question: question, confidence: confidence)
+        var route = router.decide(question: query, confidence: confidence)
         emit(.route(route))
         func generate(with model: any ChatModel) async throws -> Outcome {
             try await self.generate(
-                question, sources: sources, index: index, model: model, answer: &answer, started: started, emit: emit)
+                rewrite.method == .model ? query : question, history: rewriter.limits.context(of: conversation),
+                sources: sources, index: index, model: model, answer: &answer, started: started, emit: emit)
         }
         var outcome: Outcome
         if route.target == .large, let largeModel {
@@ -200,11 +215,14 @@ public struct Assistant: Sendable {
 
     /// Prompts `model`, cuts its reply into sentences as it streams, and emits each one that
     /// verification supports, with the citations that support it.
-    private func generate(_ question: String, sources: [Source], index: SentenceIndex, model: any ChatModel,
+    private func generate(_ question: String, history: [Conversation.Turn], sources: [Source], index: SentenceIndex,
+                          model: any ChatModel,
                           answer: inout Answer, started: ContinuousClock.Instant, emit: (AnswerEvent) -> Void)
         async throws -> Outcome
     {
-        let (messages, used) = try await prompt.messages(question: question, sources: sources, index: index, model: model)
+        let (messages, used) = try await prompt.messages(
+            question: question, history: history, historyTokens: rewriter.limits.promptTokens, sources: sources, index: index,
+            model: model)
         answer.promptMessages = messages
         var stream = SentenceStream()
         var claims: [Verification.Claim] = []

@@ -2,10 +2,17 @@ import Foundation
 
 /// One question of an evaluation set (the format of ../shared/eval/dev-questions.jsonl), or a
 /// question the corpus does not answer (`"answerable": false`, as in eval/unanswerable.jsonl:
-/// only `id`, `question`, `kind` and `format` are needed).
+/// only `id`, `question`, `kind` and `format` are needed), or a conversation (the format of
+/// eval/follow-ups.jsonl: `turns` in place of `question`, the gold fields describing the last
+/// turn, and `standalone`, the last turn written out by hand to stand alone).
 public struct EvalItem: Sendable, Decodable {
     public var id: String
+    /// The question scored: the last turn of a conversation.
     public var question: String
+    /// The turns before `question` in a conversation (empty for a single question).
+    public var earlierTurns: [String]
+    /// A conversation's last turn as a self-contained question.
+    public var standalone: String?
     public var answer: String
     public var answerRegex: String
     public var source: String
@@ -17,14 +24,24 @@ public struct EvalItem: Sendable, Decodable {
     public var answerable: Bool
 
     enum CodingKeys: String, CodingKey {
-        case id, question, answer, source, page, evidence, kind, format, answerable
+        case id, question, answer, source, page, evidence, kind, format, answerable, turns, standalone
         case answerRegex = "answer_regex"
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         id = try c.decode(String.self, forKey: .id)
-        question = try c.decode(String.self, forKey: .question)
+        if let turns = try c.decodeIfPresent([String].self, forKey: .turns) {
+            guard let last = turns.last, turns.count >= 2 else {
+                throw DecodingError.dataCorruptedError(forKey: .turns, in: c, debugDescription: "a conversation has at least two turns")
+            }
+            question = last
+            earlierTurns = Array(turns.dropLast())
+        } else {
+            question = try c.decode(String.self, forKey: .question)
+            earlierTurns = []
+        }
+        standalone = try c.decodeIfPresent(String.self, forKey: .standalone)
         answerable = try c.decodeIfPresent(Bool.self, forKey: .answerable) ?? true
         kind = try c.decode(String.self, forKey: .kind)
         format = try c.decode(String.self, forKey: .format)
@@ -49,6 +66,9 @@ public struct EvalItem: Sendable, Decodable {
             }
         }
     }
+
+    /// True for a conversation's last turn.
+    public var isFollowUp: Bool { !earlierTurns.isEmpty }
 
     /// Whether a free-text answer is correct: `answer_regex`, case-insensitive.
     public func accepts(_ answer: String) -> Bool {

@@ -53,10 +53,25 @@ public struct PromptBuilder: Sendable {
         self.maxSources = maxSources
     }
 
-    /// The messages for `question` and the sources used, in order.
-    public func messages(question: String, sources: [Source], index: SentenceIndex, model: any ChatModel) async throws
+    /// The messages for `question` and the sources used, in order. Earlier turns of the
+    /// conversation (`history`, oldest first) come before the sources as a short record, the
+    /// newest kept first within `historyTokens`; their citations are removed, since their
+    /// numbers named other sources.
+    public func messages(question: String, history: [Conversation.Turn] = [], historyTokens: Int = 0, sources: [Source],
+                         index: SentenceIndex, model: any ChatModel) async throws
         -> (messages: [ChatMessage], used: [Source])
     {
+        var earlier: [String] = []
+        var historySpent = 0
+        for turn in history.reversed() {
+            var block = "Q: " + Self.neutralized(turn.question)
+            let reply = CitationVerifier.stripCitations(turn.answer).trimmingCharacters(in: .whitespacesAndNewlines)
+            if !reply.isEmpty { block += "\nA: " + Self.neutralized(reply) }
+            let cost = try await model.tokenCount(block)
+            if historySpent + cost > historyTokens { break }
+            historySpent += cost
+            earlier.insert(block, at: 0)
+        }
         var used: [Source] = []
         var blocks: [String] = []
         var spent = 0
@@ -72,7 +87,8 @@ public struct PromptBuilder: Sendable {
             shown.text = excerpt
             used.append(shown)
         }
-        let user = "Sources:\n\n" + blocks.joined(separator: "\n\n") + "\n\nQuestion: \(Self.neutralized(question))"
+        let conversation = earlier.isEmpty ? "" : "Earlier in this conversation:\n" + earlier.joined(separator: "\n") + "\n\n"
+        let user = conversation + "Sources:\n\n" + blocks.joined(separator: "\n\n") + "\n\nQuestion: \(Self.neutralized(question))"
         return ([.system(Self.systemPrompt)] + Self.examples + [.user(user)], used)
     }
 

@@ -92,6 +92,14 @@ public struct AuditQuestion: Codable, Sendable, Equatable {
     public var withheld: [AuditWithheldSentence]?
     /// The evidence passage shown before the model wrote: "[n] sentence" (absent when none).
     public var evidence: String?
+    /// The conversation the question is a turn of (absent for a question on its own).
+    public var conversationId: String?
+    /// The turn's number in that conversation, from 1.
+    public var turn: Int?
+    /// The standalone query a follow-up was searched for, and routed by (absent: as typed).
+    public var searchedFor: String?
+    /// How that query was made: `carry_over` or `model`.
+    public var rewriteMethod: String?
 
     public init(
         question: String, answer: String, sources: [AuditSource], route: String, model: String?,

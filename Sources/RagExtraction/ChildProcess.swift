@@ -64,7 +64,10 @@ struct ChildProcess {
             if let key = Environment.Key(rawValue: key) { updates[key] = value }
         }
         let watch = Watch()
-        let (outputLimit, errorTailBytes, timeLimit, pollInterval) = (self.outputLimit, self.errorTailBytes, self.timeLimit, self.pollInterval)
+        let (outputLimit, errorTailBytes, pollInterval) = (self.outputLimit, self.errorTailBytes, self.pollInterval)
+        // The limit counts from the spawn, not from when the body below first runs: that body
+        // waits for the cooperative pool, which other work may hold for many seconds.
+        let deadline = ContinuousClock.now + timeLimit
         do {
             let run = try await withTaskCancellationHandler {
                 try await Subprocess.run(
@@ -77,7 +80,6 @@ struct ChildProcess {
                     // must not wait for the cooperative pool, which other work may be holding.
                     let finished = DispatchSemaphore(value: 0)
                     Thread {
-                        let deadline = ContinuousClock.now + timeLimit
                         while true {
                             watch.sample(pid)
                             let left = deadline - ContinuousClock.now

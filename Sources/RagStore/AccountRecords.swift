@@ -60,8 +60,16 @@ public struct HistoryRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     /// JSON array of `HistorySource`.
     public var sources: String
     public var createdAt: Date
+    /// The conversation this entry is a turn of (nil: a question on its own).
+    public var conversationId: String?
+    /// Its number in the conversation, from 1.
+    public var turn: Int?
+    /// The standalone query a follow-up was searched for (nil: the question as typed).
+    public var searchedFor: String?
 
-    public init(userId: Int64, question: String, answer: String, path: AnswerPath, sources: [HistorySource], createdAt: Date = Date()) {
+    public init(userId: Int64, question: String, answer: String, path: AnswerPath, sources: [HistorySource],
+                searchedFor: String? = nil, createdAt: Date = Date()) {
+        self.searchedFor = searchedFor
         self.userId = userId
         self.question = question
         self.answer = answer
@@ -78,9 +86,39 @@ public struct HistoryRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
         case id, question, answer, path, sources
         case userId = "user_id"
         case createdAt = "created_at"
+        case conversationId = "conversation_id"
+        case turn
+        case searchedFor = "searched_for"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A row of `conversation`: a user's thread of questions.
+public struct ConversationRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "conversation"
+    /// Random (a UUID, lower case).
+    public var id: String
+    public var userId: Int64
+    /// The first question.
+    public var title: String
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(id: String = UUID().uuidString.lowercased(), userId: Int64, title: String, createdAt: Date = Date()) {
+        self.id = id
+        self.userId = userId
+        self.title = String(title.prefix(200))
+        self.createdAt = createdAt
+        self.updatedAt = createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, title
+        case userId = "user_id"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
 }
 
 /// A source as remembered in a history entry.

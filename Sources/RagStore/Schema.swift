@@ -230,6 +230,30 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v5: conversations") { db in
+            try db.execute(sql: """
+                -- A user's thread of questions. The id is random (a UUID): it is the handle the
+                -- web page and API clients pass back, and it is only ever looked up together
+                -- with the owner's user id.
+                CREATE TABLE conversation (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    user_id INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                    -- The first question, for listings.
+                    title TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
+                CREATE INDEX conversation_user ON conversation(user_id, updated_at);
+
+                -- Each history entry is a turn of a conversation (NULL for entries from before
+                -- conversations, and for OpenAI-compatible requests, which carry their own).
+                ALTER TABLE history ADD COLUMN conversation_id TEXT REFERENCES conversation(id) ON DELETE CASCADE;
+                ALTER TABLE history ADD COLUMN turn INTEGER;
+                -- The standalone query a follow-up was searched for (NULL: the question as typed).
+                ALTER TABLE history ADD COLUMN searched_for TEXT;
+                CREATE INDEX history_conversation ON history(conversation_id, turn);
+                """)
+        }
         return migrator
     }
 }

@@ -78,8 +78,13 @@ public struct AppContext {
                 RemoteEndpoint(baseURL: l.url, model: l.model, apiKey: key), allowPublic: l.allowPublicEndpoint)
             large = RemoteChatModel(endpoint: endpoint, contextLength: l.context)
         }
-        return Assistant(
+        var assistant = Assistant(
             retriever: Retriever(store: store, embedder: embedder), smallModel: small, largeModel: large,
             policy: configuration.routing)
+        let settings = configuration.conversations
+        assistant.rewriter = QueryRewriter(
+            strategy: settings.queryRewrite, model: small, timeout: .milliseconds(settings.rewriteTimeoutMilliseconds),
+            limits: settings.limits)
+        return assistant
     }
 }

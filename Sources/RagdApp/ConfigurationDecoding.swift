@@ -185,6 +185,25 @@ extension RagdConfiguration: Decodable {
         if let v: ServerSection = try s.section(.server) { server = v.value }
         if let v: IngestSettings = try s.section(.ingest) { ingest = v }
         if let v: RoutingSection = try s.section(.routing) { routing = v.value }
+        if let v: ConversationSettings = try s.section(.conversations) { conversations = v }
+    }
+}
+
+extension RagdConfiguration.ConversationSettings: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let s = try ConfigSection(decoder, CodingKeys.self)
+        self = s.context.defaults.conversations
+        if let v = try s.string(.queryRewrite) {
+            guard let strategy = QueryRewriter.Strategy(rawValue: v) else {
+                throw ConfigurationError("\(s.context.file): conversations.query_rewrite is '\(v)'; use "
+                    + QueryRewriter.Strategy.allCases.map(\.rawValue).joined(separator: ", ") + ".")
+            }
+            queryRewrite = strategy
+        }
+        if let v = try s.int(.rewriteTimeoutMilliseconds, range: 100...10_000) { rewriteTimeoutMilliseconds = v }
+        if let v = try s.int(.maxTurns, range: 1...1000) { limits.maxTurns = v }
+        if let v = try s.int(.contextTurns, range: 0...20) { limits.contextTurns = v }
+        if let v = try s.int(.historyPromptTokens, range: 0...4096) { limits.promptTokens = v }
     }
 }
 

@@ -144,6 +144,22 @@ public struct RagdConfiguration: Sendable, Equatable {
         }
     }
 
+    /// Follow-up questions: how they are searched for, and how much of a conversation is kept.
+    public struct ConversationSettings: Sendable, Equatable {
+        /// `carry_over` (default), `model` (the small model rewrites, within `rewrite_timeout_ms`) or `off`.
+        public var queryRewrite = QueryRewriter.Strategy.carryOver
+        public var rewriteTimeoutMilliseconds = 1500
+        public var limits = ConversationLimits()
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case queryRewrite = "query_rewrite"
+            case rewriteTimeoutMilliseconds = "rewrite_timeout_ms"
+            case maxTurns = "max_turns"
+            case contextTurns = "context_turns"
+            case historyPromptTokens = "history_prompt_tokens"
+        }
+    }
+
     /// The SQLite database file.
     public var database: String
     /// sqlite-vec's loadable extension.
@@ -161,9 +177,11 @@ public struct RagdConfiguration: Sendable, Equatable {
     public var ingest = IngestSettings()
     /// Vector re-scoring window and full-text cost bound.
     public var search = SearchSettings()
+    /// Follow-up questions and conversation limits.
+    public var conversations = ConversationSettings()
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case database, models, routing, server, ingest, search
+        case database, models, routing, server, ingest, search, conversations
         case vectorExtension = "vector_extension"
         case largeModel = "large_model"
         case auditDatabase = "audit_database"

@@ -16,7 +16,10 @@ struct Ask: AsyncParsableCommand {
             survives, the sources are quoted instead, or ragd says the documents do not answer. \
             The last lines say which path produced the answer and why.
 
-            Without a question, ragd asks for one question per line until end of input (Ctrl-D).
+            Without a question, ragd asks for one question per line until end of input (Ctrl-D), \
+            as one conversation: a follow-up ("And how do I turn it off?") is searched for with \
+            what came before (the line "Searched for: …" shows how), and the last turns go into \
+            the model's prompt. Type /new to start a new conversation.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -40,25 +43,37 @@ struct Ask: AsyncParsableCommand {
             return
         }
         let documents = try app.store.documents().count
-        print("ragd: \(documents) documents in \(app.configuration.database). Ask a question (Ctrl-D to quit).")
+        print("ragd: \(documents) documents in \(app.configuration.database). Ask a question (/new starts a new conversation, Ctrl-D quits).")
+        var conversation = Conversation()
         while true {
             print("\n> ", terminator: "")
             guard let line = readLine() else { print(); return }
             let question = line.trimmingCharacters(in: .whitespaces)
             guard !question.isEmpty else { continue }
+            if question == "/new" {
+                conversation = Conversation()
+                print("New conversation.")
+                continue
+            }
             do {
-                try await answer(question, with: assistant)
+                if let answer = try await answer(question, with: assistant, after: conversation) {
+                    conversation.turns.append(Conversation.Turn(
+                        question: question, searchedFor: answer.rewrite.query, answer: answer.text))
+                    conversation.turns = Array(conversation.turns.suffix(assistant.rewriter.limits.maxTurns))
+                }
             } catch {
                 print("error: \(error)")
             }
         }
     }
 
-    func answer(_ question: String, with assistant: Assistant) async throws {
+    @discardableResult
+    func answer(_ question: String, with assistant: Assistant, after conversation: Conversation = .empty) async throws -> Answer? {
         var final: Answer?
         var out = FileHandle.standardOutput
-        for try await event in assistant.answer(question, access: .unrestricted) {
+        for try await event in assistant.answer(question, access: .unrestricted, conversation: conversation) {
             switch event {
+            case .searchedFor(let rewrite) where !json: print("Searched for: \(rewrite.query)\n", to: &out)
             case .evidence(let evidence) where !json:
                 print("From the sources [\(evidence.number)]: \"\(evidence.sentence)\"\n", to: &out)
             case .text(let piece) where !json: print(piece, terminator: "", to: &out)
@@ -66,12 +81,12 @@ struct Ask: AsyncParsableCommand {
             default: break
             }
         }
-        guard let answer = final else { return }
+        guard let answer = final else { return nil }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             print(String(decoding: try encoder.encode(answer), as: UTF8.self))
-            return
+            return answer
         }
         print("\n")
         let shown = answer.path == .notFound ? answer.sources.prefix(3) : answer.sources.filter { answer.cited.contains($0.number) }.prefix(8)
@@ -85,6 +100,7 @@ struct Ask: AsyncParsableCommand {
         if !answer.withheld.isEmpty, answer.path == .smallModel || answer.path == .largeModel {
             print("Withheld: \(answer.withheld.count) sentence(s) no source supports.")
         }
+        return answer
     }
 }
 

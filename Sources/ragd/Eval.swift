@@ -3,6 +3,7 @@ import Foundation
 import RagdApp
 import RagAssistant
 import RagCore
+import RagInference
 import RagStore
 
 /// `ragd eval FILE.jsonl`: retrieval and answer quality on a question set, three methods side by side.
@@ -21,6 +22,14 @@ struct Eval: AsyncParsableCommand {
             (both must be 0), paths, and latency percentiles (first text shown, first model-written \
             sentence, total). The larger tier runs if configured (llama-server is started when \
             `large_model.launch` is set); --no-large-model measures the small model alone.
+
+            A line with "turns" in place of "question" is a conversation (eval/follow-ups.jsonl): \
+            its earlier turns are asked first (answered, unless --retrieval-only), and its last \
+            turn is scored, searched for as the query rewrite makes it (--rewrite). For such \
+            lines the report adds, per method, the same last questions asked with no history \
+            and their hand-written standalone versions. --after-previous asks every single \
+            question as a follow-up to the line before it, to check that rewriting leaves \
+            self-contained questions alone.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -65,6 +74,28 @@ struct Eval: AsyncParsableCommand {
         "How many fused candidates the passage ranker re-scores (default: the product's, 30).", valueName: "n"))
     var rerankDepth: Int?
 
+    @Option(help: ArgumentHelp(
+        "How follow-ups are searched for: carry_over, model or off (default: the configuration's conversations.query_rewrite).",
+        valueName: "strategy"))
+    var rewrite: String?
+
+    @Flag(help: "Ask each single question as a follow-up to the previous line's question.")
+    var afterPrevious = false
+
+    /// Retrieval of conversations' last turns three ways.
+    struct FollowUpResult: Encodable {
+        struct Ranking: Encodable { var hit_at_1 = 0.0, hit_at_5 = 0.0, mrr = 0.0 }
+        var questions = 0
+        /// Searched for as the rewrite made it (the main figures of these lines).
+        var with_history = Ranking()
+        /// The last turn alone, as if it were the first question.
+        var no_history = Ranking()
+        /// The hand-written standalone version (the ceiling).
+        var standalone = Ranking()
+        var rewritten = 0
+        var rewrite_ms_p50 = 0.0, rewrite_ms_p95 = 0.0
+    }
+
     struct MethodResult: Encodable {
         var questions = 0, answerable = 0, unanswerable = 0
         var hit_at_1 = 0.0, hit_at_3 = 0.0, hit_at_5 = 0.0, mrr = 0.0
@@ -95,6 +126,9 @@ struct Eval: AsyncParsableCommand {
         var total_ms_p50: Double?, total_ms_p95: Double?
         var prompt_tokens_mean: Double?, prompt_ms_p50: Double?
         var by_format: [String: [String: Double]] = [:]
+        /// Questions that were searched for as a rewrite (conversations, or --after-previous).
+        var rewritten = 0
+        var follow_ups: FollowUpResult?
     }
 
     func run() async throws {
@@ -135,6 +169,23 @@ struct Eval: AsyncParsableCommand {
             a.retriever = retriever
             assistant = a
         }
+        var rewriter = assistant?.rewriter ?? QueryRewriter(
+            strategy: app.configuration.conversations.queryRewrite,
+            timeout: .milliseconds(app.configuration.conversations.rewriteTimeoutMilliseconds),
+            limits: app.configuration.conversations.limits)
+        if let rewrite {
+            guard let strategy = QueryRewriter.Strategy(rawValue: rewrite) else {
+                throw ValidationError("--rewrite is one of " + QueryRewriter.Strategy.allCases.map(\.rawValue).joined(separator: ", ") + ".")
+            }
+            rewriter.strategy = strategy
+        }
+        if rewriter.strategy == .model, rewriter.model == nil {
+            rewriter.model = try LlamaChatModel(configuration: app.configuration.chatConfiguration)
+        }
+        if var a = assistant {
+            a.rewriter = rewriter
+            assistant = a
+        }
         var wide = retriever
         wide.limit = Self.candidatePool
         // Documents with identical content count as one source (the eval README's duplicate pairs).
@@ -153,10 +204,30 @@ struct Eval: AsyncParsableCommand {
             var correct = 0, generated = 0, evidenceCorrect = 0, evidenceShown = 0, notFound = 0, unanswerableNotFound = 0
             var shownSentences = 0, withheldSentences = 0, unsupported = 0, badCitations = 0
             var formatHits: [String: (n: Int, hit5: Int, correct: Int)] = [:]
+            var followUps = FollowUpResult()
+            var rewriteMs: [Double] = []
             for (index, item) in items.enumerated() {
+                // What came before: a conversation's earlier turns (answered in full runs), or
+                // with --after-previous the line before.
+                var conversation = Conversation()
+                for turn in item.earlierTurns {
+                    if let assistant {
+                        let earlier = try await assistant.complete(turn, access: .unrestricted, method: method, conversation: conversation)
+                        conversation.turns.append(Conversation.Turn(question: turn, searchedFor: earlier.rewrite.query, answer: earlier.text))
+                    } else {
+                        let query = await rewriter.rewrite(turn, after: conversation).query
+                        conversation.turns.append(Conversation.Turn(question: turn, searchedFor: query))
+                    }
+                }
+                if afterPrevious, !item.isFollowUp, index > 0 {
+                    conversation.turns.append(Conversation.Turn(question: items[index - 1].question))
+                }
+                let rewrite = await rewriter.rewrite(item.question, after: conversation)
+                if rewrite.rewritten { r.rewritten += 1 }
+                if !conversation.isEmpty { rewriteMs.append(rewrite.milliseconds) }
                 let clock = ContinuousClock()
                 let t0 = clock.now
-                let (vector, hits) = try await retriever.retrieve(item.question, method: method, access: .unrestricted)
+                let (vector, hits) = try await retriever.retrieve(rewrite.query, method: method, access: .unrestricted)
                 retrievalMs.append((clock.now - t0).milliseconds)
                 var rank: Int?
                 if item.answerable {
@@ -167,13 +238,30 @@ struct Eval: AsyncParsableCommand {
                             && PassageMatch.hits(passage: hit.text, evidence: item.evidence)
                     }
                     rank = hits.prefix(5).firstIndex(where: isGoldPassage)
+                    if item.isFollowUp {
+                        func add(_ rank: Int?, to ranking: inout FollowUpResult.Ranking) {
+                            guard let rank else { return }
+                            if rank < 1 { ranking.hit_at_1 += 1 }
+                            ranking.hit_at_5 += 1
+                            ranking.mrr += 1 / Double(rank + 1)
+                        }
+                        followUps.questions += 1
+                        if rewrite.rewritten { followUps.rewritten += 1 }
+                        add(rank, to: &followUps.with_history)
+                        let alone = try await retriever.retrieve(item.question, method: method, access: .unrestricted).hits
+                        add(alone.prefix(5).firstIndex(where: isGoldPassage), to: &followUps.no_history)
+                        if let standalone = item.standalone {
+                            let written = try await retriever.retrieve(standalone, method: method, access: .unrestricted).hits
+                            add(written.prefix(5).firstIndex(where: isGoldPassage), to: &followUps.standalone)
+                        }
+                    }
                     let documentFound = hits.contains { isGold(path: $0.documentPath, item: item, byHash: byHash, hashOfPath: hashOfPath) }
                     if documentFound { r.document_recall += 1 }
                     if rank == nil {
                         // Classify the miss: the gold passage further down the fused candidates,
                         // or only its document among the sources, or neither.
                         // The question's vector is reused: only the ranking is wider.
-                        let pool = try wide.retrieve(item.question, vector: vector, method: method, access: .unrestricted)
+                        let pool = try wide.retrieve(rewrite.query, vector: vector, method: method, access: .unrestricted)
                         if let at = pool.firstIndex(where: isGoldPassage) {
                             r.misses[item.id] = "passage at rank \(at + 1)"
                         } else {
@@ -194,7 +282,8 @@ struct Eval: AsyncParsableCommand {
                 }
                 r.questions += 1
                 if let assistant {
-                    let answer = try await assistant.complete(item.question, access: .unrestricted, method: method)
+                    let answer = try await assistant.complete(
+                        item.question, access: .unrestricted, method: method, conversation: conversation)
                     if let t = answer.timeToFirstShownMilliseconds { firstShown.append(t) }
                     if let t = answer.timeToFirstSentenceMilliseconds { firstSentence.append(t) }
                     total.append(answer.totalMilliseconds)
@@ -249,6 +338,17 @@ struct Eval: AsyncParsableCommand {
                     FileHandle.standardError.write(Data("\r\u{1B}[Keval \(method.rawValue): \(index + 1)/\(items.count)".utf8))
                 }
             }
+            if followUps.questions > 0 {
+                let m = Double(followUps.questions)
+                for path in [\FollowUpResult.with_history, \.no_history, \.standalone] {
+                    followUps[keyPath: path].hit_at_1 /= m
+                    followUps[keyPath: path].hit_at_5 /= m
+                    followUps[keyPath: path].mrr /= m
+                }
+                followUps.rewrite_ms_p50 = percentile(rewriteMs, 50)
+                followUps.rewrite_ms_p95 = percentile(rewriteMs, 95)
+                r.follow_ups = followUps
+            }
             let n = Double(max(r.answerable, 1))
             r.hit_at_1 /= n; r.hit_at_3 /= n; r.hit_at_5 /= n; r.mrr /= n
             r.document_recall /= n
@@ -299,6 +399,20 @@ struct Eval: AsyncParsableCommand {
             guard let r = results[name] else { continue }
             print(name.padding(toLength: 7, withPad: " ", startingAt: 0), f(r.hit_at_1), f(r.hit_at_3), f(r.hit_at_5),
                   f(r.mrr), f(r.document_recall), "  ", ms(r.retrieval_ms_p50, r.retrieval_ms_p95))
+        }
+        for name in ["bm25", "vector", "hybrid"] {
+            guard let r = results[name], let u = r.follow_ups else { continue }
+            if name == "bm25" || results["bm25"]?.follow_ups == nil {
+                print("\nfollow-ups (last turns of \(u.questions) conversations; rewrite: \(rewriter.strategy.rawValue))")
+                print("method   history hit@1 hit@5  MRR    no history hit@1 hit@5  MRR    standalone hit@1 hit@5  MRR    rewritten  rewrite p50/p95 ms")
+            }
+            func trio(_ k: FollowUpResult.Ranking) -> String { "\(f(k.hit_at_1)) \(f(k.hit_at_5)) \(f(k.mrr))" }
+            print(name.padding(toLength: 7, withPad: " ", startingAt: 0), "       ", trio(u.with_history), "            ",
+                  trio(u.no_history), "            ", trio(u.standalone), "  ", "\(u.rewritten)/\(u.questions)", "    ",
+                  ms(u.rewrite_ms_p50, u.rewrite_ms_p95))
+        }
+        if let r = results.values.first, r.rewritten > 0, results.values.allSatisfy({ $0.follow_ups == nil }) {
+            print("\n\(r.rewritten) of \(r.questions) questions were searched for as a rewrite (\(rewriter.strategy.rawValue))")
         }
         for name in ["bm25", "vector", "hybrid"] {
             guard let r = results[name], !r.misses.isEmpty else { continue }

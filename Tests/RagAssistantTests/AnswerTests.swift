@@ -42,6 +42,7 @@ import Testing
         var final: Answer?
         for try await event in try await assistant().answer("Does SQLite have a boolean datatype?", access: .unrestricted) {
             switch event {
+            case .searchedFor: kinds.append("searched_for")
             case .sources: kinds.append("sources")
             case .evidence: kinds.append("evidence")
             case .route: kinds.append("route")

@@ -52,11 +52,12 @@ enum ExtractHelper {
 
     @Test("a hanging child is killed at the time limit")
     func timeout() async throws {
-        let isolated = IsolatedExtractor(helper: ExtractHelper.shell("sleep 30"), timeLimit: .seconds(1))
-        // `.timedOut` is set only by our deadline's kill, on the watcher's own thread at 1 s; the
-        // child would otherwise end by itself after 30 s with no reply ("unreadable"). No
-        // wall-clock bound here: handing the result back needs the cooperative pool, which the
-        // suites beside this one kept busy for a minute in a clean-clone run on two cores.
+        // A child that never ends by itself: `.timedOut` is set only by our deadline's kill.
+        // (With `sleep 30`, a CI run whose suites held the cooperative pool for over 30 s saw
+        // the child finish on its own before the watcher had started.) No wall-clock bound
+        // here: handing the result back needs the cooperative pool, which the suites beside
+        // this one kept busy for a minute in a clean-clone run on two cores.
+        let isolated = IsolatedExtractor(helper: ExtractHelper.shell("while :; do sleep 1; done"), timeLimit: .seconds(1))
         await #expect(throws: ExtractionError.timedOut(seconds: 1)) { try await isolated.extract(fileAt: URL(fileURLWithPath: "/dev/null")) }
         #expect(ExtractionError.timedOut(seconds: 120).description.hasPrefix("timeout: extraction took longer than 120 s"))
     }

@@ -87,4 +87,44 @@ import Testing
             #expect(try await client.get("/documents/\(parts.restrictedDocumentId)", token: parts.tokens["harriet"]!).status == .notFound)
         }
     }
+
+    /// Per-turn access control in conversations (here, beside the other test that changes the
+    /// restricted source's groups, so the two never run at once).
+    @Test func aConversationTurnWhoseSourceTheUserCanNoLongerReadNeverComesBack() async throws {
+        try await withServer { client, parts in
+            let harriet = parts.tokens["harriet"]!
+            let one = try await client.postJSON(
+                "/api/v1/ask", #"{"question":"What does the VACUUM command do to the database file?"}"#, token: harriet)
+            let first = try one.json()
+            let id = try #require(first["conversation_id"] as? String)
+            let sources = first["sources"] as? [[String: Any]] ?? []
+            #expect(sources.contains { $0["document_id"] as? Int64 == parts.restrictedDocumentId })
+
+            // Harriet leaves the group mid-conversation.
+            try parts.store.setSourceGroups(id: parts.restrictedSourceId, groups: ["finance"])
+            defer { try? parts.store.setSourceGroups(id: parts.restrictedSourceId, groups: ["hr"]) }
+            let two = try await client.postJSON(
+                "/api/v1/ask", #"{"question":"Does it need extra disk space?","conversation_id":"\#(id)"}"#, token: harriet)
+            #expect(two.status == .ok)
+            let second = try two.json()
+            #expect(second["turn"] as? Int == 2)
+            #expect(second["searched_for"] == nil, "the earlier turn is left out, so nothing of it is carried into the search")
+            let hints = ["/documents/\(parts.restrictedDocumentId)", ServerFixture.restrictedPage,
+                         "\"document_id\":\(parts.restrictedDocumentId)", "VACUUM INTO", "reclaim"]
+            for hint in hints { #expect(!two.text.contains(hint), "leaked \(hint) through the follow-up") }
+
+            // Re-shown, the earlier turn keeps its question but not its answer or sources.
+            let shown = try await client.get("/api/v1/conversations/\(id)", token: harriet)
+            let turns = try shown.json()["turns"] as? [[String: Any]] ?? []
+            #expect(turns.first?["withheld"] as? Bool == true)
+            #expect(turns.first?["answer"] == nil)
+            for hint in hints.prefix(3) { #expect(!shown.text.contains(hint), "leaked \(hint) through the conversation") }
+            let session = try await client.signIn("harriet")
+            for path in ["/?c=\(id)", "/history"] {
+                let page = try await client.get(path, cookie: session.cookie)
+                #expect(page.text.contains("This answer used a document you can no longer read"), "\(path)")
+                for hint in hints.prefix(2) { #expect(!page.text.contains(hint), "leaked \(hint) on \(path)") }
+            }
+        }
+    }
 }

@@ -12,6 +12,23 @@
     var final = document.getElementById("answer-final");
     var button = document.getElementById("ask-button");
     var question = document.getElementById("question");
+    var asked = document.getElementById("answer-question");
+    var thread = document.getElementById("thread");
+    var conversation = document.getElementById("conversation-id");
+    var newConversation = document.getElementById("new-conversation");
+    // The finished answer moves up into the thread when the next question is asked.
+    function keepFinishedTurn() {
+      if (!final.innerHTML.trim() || !asked.textContent.trim()) { return; }
+      var li = document.createElement("li");
+      li.className = "turn";
+      var h = document.createElement("h2");
+      h.className = "turn-question";
+      h.textContent = asked.textContent;
+      li.appendChild(h);
+      while (final.firstChild) { li.appendChild(final.firstChild); }
+      li.querySelectorAll("form.feedback").forEach(function (f) { f.remove(); });
+      thread.appendChild(li);
+    }
     question.addEventListener("keydown", function (e) {
       if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); form.requestSubmit(); }
     });
@@ -19,6 +36,8 @@
       e.preventDefault();
       if (!question.value.trim()) { question.focus(); return; }
       button.disabled = true;
+      keepFinishedTurn();
+      asked.textContent = question.value.trim();
       section.dataset.state = "streaming";
       section.setAttribute("aria-busy", "true");
       draft.textContent = ""; final.innerHTML = ""; evidence.innerHTML = "";
@@ -69,7 +88,9 @@
       });
       var value = data ? JSON.parse(data) : null;
       status.className = "status";
-      if (name === "sources") {
+      if (name === "searched_for") {
+        status.textContent = "Searched for: " + value.query;
+      } else if (name === "sources") {
         status.textContent = value.length ? "Found " + value.length + " passages. Writing the answer…" : "No passages found.";
       } else if (name === "evidence") {
         evidence.innerHTML = value.html;
@@ -85,6 +106,15 @@
         final.innerHTML = value.html;
         status.textContent = "";
         section.dataset.state = "done";
+        question.value = "";
+        if (value.answer.conversation_id) {
+          conversation.value = value.answer.conversation_id;
+          newConversation.hidden = false;
+          document.querySelector('label[for="question"]').textContent = "Ask a follow-up question";
+          if (window.history && window.history.replaceState) {
+            window.history.replaceState(null, "", "/?c=" + encodeURIComponent(value.answer.conversation_id));
+          }
+        }
       } else if (name === "error") {
         status.textContent = value.error;
         status.className = "status error";

@@ -1,4 +1,5 @@
 import Foundation
+import RagCore
 import Hummingbird
 import RagAssistant
 import RagStore
@@ -10,6 +11,57 @@ extension RagServer {
     struct AskRequest: Decodable {
         var question: String
         var stream: Bool?
+        /// Continue this conversation of the caller's (omitted: a new one; the reply names it).
+        var conversationId: String?
+        enum CodingKeys: String, CodingKey {
+            case question, stream
+            case conversationId = "conversation_id"
+        }
+    }
+
+    /// A conversation in listings.
+    struct ConversationSummary: Encodable {
+        var id: String
+        var title: String
+        var turns: Int
+        var createdAt: Date
+        var updatedAt: Date
+        enum CodingKeys: String, CodingKey {
+            case id, title, turns
+            case createdAt = "created_at"
+            case updatedAt = "updated_at"
+        }
+    }
+
+    struct TurnSource: Encodable {
+        var number: Int
+        var documentId: Int64
+        var title: String
+        var location: String
+        var link: String
+        init(_ s: HistorySource) { (number, documentId, title, location, link) = (s.number, s.documentId, s.title, s.location, s.link) }
+        enum CodingKeys: String, CodingKey {
+            case number, title, location, link
+            case documentId = "document_id"
+        }
+    }
+
+    /// A turn as the conversation API shows it. A turn that showed a source the caller can no
+    /// longer read keeps its question, but its answer and sources are withheld.
+    struct TurnView: Encodable {
+        var turn: Int
+        var question: String
+        var searchedFor: String?
+        var answer: String?
+        var path: AnswerPath
+        var sources: [TurnSource]
+        var withheld: Bool
+        var createdAt: Date
+        enum CodingKeys: String, CodingKey {
+            case turn, question, answer, path, sources, withheld
+            case searchedFor = "searched_for"
+            case createdAt = "created_at"
+        }
     }
 
     struct SearchResult: Encodable {
@@ -78,12 +130,44 @@ extension RagServer {
         group.post("/api/v1/ask") { request, context in
             let body = try await Self.decodeJSON(AskRequest.self, request)
             let identity = context.identity
+            let conversation = ConversationInput.stored(id: body.conversationId?.lowercased())
             if body.stream == true {
-                let stream = try await askService.ask(body.question, identity: identity, clientAddress: context.clientAddress, channel: .api)
+                let stream = try await askService.ask(body.question, identity: identity, clientAddress: context.clientAddress,
+                                                      channel: .api, conversation: conversation)
                 return EventStream.response(stream, identity: identity, html: false)
             }
-            let view = try await askService.complete(body.question, identity: identity, clientAddress: context.clientAddress, channel: .api)
+            let view = try await askService.complete(body.question, identity: identity, clientAddress: context.clientAddress,
+                                                     channel: .api, conversation: conversation)
             return try Self.json(view)
+        }
+        group.get("/api/v1/conversations") { _, context in
+            let list = try store.history.conversations(userId: context.identity.userId).map {
+                ConversationSummary(id: $0.conversation.id, title: $0.conversation.title, turns: $0.turns,
+                                    createdAt: $0.conversation.createdAt, updatedAt: $0.conversation.updatedAt)
+            }
+            return try Self.json(["conversations": list])
+        }
+        group.get("/api/v1/conversations/{id}") { _, context in
+            let id = try context.parameters.require("id").lowercased()
+            guard let found = try store.history.conversation(id: id, userId: context.identity.userId) else { throw ServerError.notFound() }
+            let visible = Set(try askService.visibleTurns(found.turns, access: context.identity.access).compactMap(\.id))
+            let turns = found.turns.enumerated().map { offset, entry in
+                let shown = visible.contains(entry.id ?? -1)
+                return TurnView(turn: entry.turn ?? offset + 1, question: entry.question, searchedFor: entry.searchedFor,
+                                answer: shown ? entry.answer : nil, path: entry.path, sources: shown ? entry.sourceList.map(TurnSource.init) : [],
+                                withheld: !shown, createdAt: entry.createdAt)
+            }
+            struct Body: Encodable { var id: String; var title: String; var turns: [TurnView] }
+            return try Self.json(Body(id: found.conversation.id, title: found.conversation.title, turns: turns))
+        }
+        group.delete("/api/v1/conversations/{id}") { _, context in
+            let id = try context.parameters.require("id").lowercased()
+            do {
+                try store.history.deleteConversation(id: id, userId: context.identity.userId)
+            } catch let error as StoreError where error.kind == .notFound {
+                throw ServerError.notFound()
+            }
+            return Response(status: .noContent)
         }
         group.get("/api/v1/search") { request, context in
             let query = request.uri.queryParameters["q"].map(String.init)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""

@@ -6,20 +6,39 @@ import RagStore
 /// The employee's pages: ask (streamed), history, feedback.
 extension RagServer {
     func addAskRoutes(to group: RouterGroup<SignedInContext>) {
-        group.get("/") { _, context in askPage(identity: context.identity, answer: nil) }
+        group.get("/") { request, context in
+            // `?c=ID` continues a conversation; without it the page starts a new one.
+            guard let id = request.uri.queryParameters["c"].map({ String($0).lowercased() }), !id.isEmpty else {
+                return askPage(identity: context.identity, answer: nil)
+            }
+            return try askPage(identity: context.identity, answer: nil, conversationId: id)
+        }
         group.post("/ask") { request, context in
             var request = request
             let identity = context.identity
-            let question = try await request.decodeForm(AskForm.self).question ?? ""
+            let form = try await request.decodeForm(AskForm.self)
+            let question = form.question ?? ""
+            let conversation = ConversationInput.stored(id: form.conversationId.flatMap { $0.isEmpty ? nil : $0.lowercased() })
             if request.wantsEventStream {
-                let stream = try await askService.ask(question, identity: identity, clientAddress: context.clientAddress, channel: .web)
+                let stream = try await askService.ask(question, identity: identity, clientAddress: context.clientAddress,
+                                                      channel: .web, conversation: conversation)
                 return EventStream.response(stream, identity: identity, html: true)
             }
-            // Without scripts: the whole answer, then the page.
-            let view = try await askService.complete(question, identity: identity, clientAddress: context.clientAddress, channel: .web)
-            return askPage(identity: identity, answer: view)
+            // Without scripts: the whole answer, then the page with the turns before it.
+            let view = try await askService.complete(question, identity: identity, clientAddress: context.clientAddress,
+                                                     channel: .web, conversation: conversation)
+            return try askPage(identity: identity, answer: view, conversationId: view.conversationId)
         }
         group.get("/history") { _, context in try historyPage(identity: context.identity) }
+        group.post("/conversations/{id}/delete") { _, context in
+            let id = try context.parameters.require("id").lowercased()
+            do {
+                try store.history.deleteConversation(id: id, userId: context.identity.userId)
+            } catch let error as StoreError where error.kind == .notFound {
+                throw ServerError.notFound()
+            }
+            return HTML.redirect("/history")
+        }
         group.post("/feedback") { request, context in
             var request = request
             let identity = context.identity
@@ -42,6 +61,20 @@ extension RagServer {
 
     func askPage(identity: Identity, answer: AnswerView?) -> Response {
         Views.response(AskPage(identity: identity, answer: answer))
+    }
+
+    /// The page of conversation `conversationId`: its turns as the thread, except the one
+    /// `answer` shows below them. - Throws: 404 when it is not the user's.
+    func askPage(identity: Identity, answer: AnswerView?, conversationId: String?) throws -> Response {
+        guard let conversationId else { return askPage(identity: identity, answer: answer) }
+        guard let found = try store.history.conversation(id: conversationId, userId: identity.userId) else {
+            throw ServerError(.notFound, "There is no such conversation (it was deleted, or it is not yours).")
+        }
+        let turns = found.turns.filter { $0.id != answer?.historyId }
+        let readable = try store.readableDocumentIds(
+            Array(Set(turns.flatMap { $0.sourceList.map(\.documentId) })), access: identity.access)
+        let thread = turns.map { ThreadTurn($0, helpful: nil, readable: readable, csrf: identity.csrfToken) }
+        return Views.response(AskPage(identity: identity, answer: answer, conversationId: conversationId, thread: thread))
     }
 
     func historyPage(identity: Identity) throws -> Response {

@@ -5,7 +5,8 @@ import RagCore
 
 /// Server-sent events for a streamed answer.
 ///
-/// Events: `sources` (array of sources), `evidence` (a quoted source sentence, shown before the
+/// Events: `searched_for` ({"query": …}: a follow-up's standalone search, first, only when
+/// the question was rewritten), `sources` (array of sources), `evidence` (a quoted source sentence, shown before the
 /// model writes), `route` (the model chosen), `text` ({"text": …}: a verified sentence with its
 /// citations, a quote or the not-found text; never withdrawn), `withheld` ({"count": n}:
 /// sentences held back so far), `done` (the final answer; for the web page also {"html": …}),
@@ -30,6 +31,7 @@ enum EventStream {
 
     static func encode(_ event: AskEvent, identity: Identity?, html: Bool) -> String {
         switch event {
+        case .searchedFor(let query): return frame("searched_for", ["query": query])
         case .sources(let sources): return frame("sources", sources)
         case .route(let route): return frame("route", route)
         case .text(let piece): return frame("text", ["text": piece])

@@ -51,6 +51,13 @@ struct SetupForm: Decodable {
 
 struct AskForm: Decodable {
     var question: String?
+    /// The conversation the question continues (empty or absent: a new one).
+    var conversationId: String?
+
+    enum CodingKeys: String, CodingKey {
+        case question
+        case conversationId = "conversation_id"
+    }
 }
 
 struct FeedbackFields: Decodable {

@@ -5,9 +5,11 @@ import Hummingbird
 import RagAssistant
 
 /// An OpenAI-compatible chat endpoint, so existing chat clients can use ragd: the last user
-/// message is the question; the reply is ragd's verified (or quoted) answer with its sources
-/// listed at the end. Earlier messages are not used (each question is answered from the
-/// documents alone). Streaming sends the final answer once verified: a draft that fails the
+/// message is the question and the messages before it are the conversation (each user message
+/// with the assistant reply after it is a turn; system messages are ignored); the reply is
+/// ragd's verified (or quoted) answer with its sources listed at the end. Such a conversation
+/// is the client's own: its turns are used for the follow-up's search and prompt but not stored
+/// as a conversation (the question is in the asker's history). Streaming sends the final answer once verified: a draft that fails the
 /// citation check is never shown to such clients.
 extension RagServer {
     struct ChatRequest: Decodable {
@@ -43,14 +45,18 @@ extension RagServer {
         }
         group.post("/v1/chat/completions") { request, context in
             let body = try await Self.decodeJSON(ChatRequest.self, request)
-            guard let question = body.messages.last(where: { $0.role == "user" })?.content?.text else {
+            guard let last = body.messages.lastIndex(where: { $0.role == "user" }),
+                  let question = body.messages[last].content?.text else {
                 throw ServerError.badRequest("messages must contain a user message with the question.")
             }
+            let conversation = ConversationInput.given(
+                askService.assistant.rewriter.conversation(replaying: Self.turns(body.messages[..<last])))
             let identity = context.identity
             let id = "chatcmpl-" + Accounts.randomToken().prefix(24)
             let created = Int(Date().timeIntervalSince1970)
             if body.stream == true {
-                let stream = try await askService.ask(question, identity: identity, clientAddress: context.clientAddress, channel: .openai)
+                let stream = try await askService.ask(question, identity: identity, clientAddress: context.clientAddress,
+                                                      channel: .openai, conversation: conversation)
                 let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-store"]
                 return Response(status: .ok, headers: headers, body: ResponseBody { writer in
                     do {
@@ -82,11 +88,30 @@ extension RagServer {
                     try await writer.finish(nil)
                 })
             }
-            let view = try await askService.complete(question, identity: identity, clientAddress: context.clientAddress, channel: .openai)
+            let view = try await askService.complete(question, identity: identity, clientAddress: context.clientAddress,
+                                                     channel: .openai, conversation: conversation)
             return try Self.json(ChatCompletion(
                 id: id, created: created, content: Self.openAIContent(view),
-                usage: .init(promptTokens: view.promptTokens, completionTokens: view.generatedTokens), sources: view.sources, path: view.path))
+                usage: .init(promptTokens: view.promptTokens, completionTokens: view.generatedTokens), sources: view.sources, path: view.path,
+                searchedFor: view.searchedFor))
         }
+    }
+
+    /// Earlier messages as turns: each user message with the assistant reply that follows it
+    /// (without the sources list ragd appended to its own replies).
+    static func turns(_ messages: ArraySlice<ChatRequest.Message>) -> [(question: String, answer: String)] {
+        var turns: [(question: String, answer: String)] = []
+        for message in messages {
+            let text = message.content?.text ?? ""
+            switch message.role {
+            case "user": turns.append((text, ""))
+            case "assistant" where !turns.isEmpty:
+                let answer = text.components(separatedBy: sourcesHeading).first ?? text
+                turns[turns.count - 1].answer += answer.trimmingCharacters(in: .whitespacesAndNewlines)
+            default: continue
+            }
+        }
+        return turns
     }
 
     /// The answer, then its sources as a numbered list with links.
@@ -94,8 +119,11 @@ extension RagServer {
         guard !view.sources.isEmpty else { return view.answer }
         let list = view.sources.filter { view.cited.isEmpty || view.cited.contains($0.number) }
             .map { "[\($0.number)] \($0.title) — \($0.location) (\($0.link))" }
-        return view.answer + "\n\nSources:\n" + list.joined(separator: "\n")
+        return view.answer + sourcesHeading + list.joined(separator: "\n")
     }
+
+    /// What separates an answer from its list of sources in a reply.
+    static let sourcesHeading = "\n\nSources:\n"
 
     static func compactJSON(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
@@ -162,14 +190,20 @@ extension RagServer {
         var usage: Usage
         /// ragd's extension: the sources and how the answer was made.
         var ragd: Extension
-        struct Extension: Encodable { var sources: [SourceView]; var path: AnswerPath }
+        struct Extension: Encodable {
+            var sources: [SourceView]
+            var path: AnswerPath
+            var searchedFor: String?
+            enum CodingKeys: String, CodingKey { case sources, path; case searchedFor = "searched_for" }
+        }
 
-        init(id: String, created: Int, content: String, usage: Usage, sources: [SourceView], path: AnswerPath) {
+        init(id: String, created: Int, content: String, usage: Usage, sources: [SourceView], path: AnswerPath,
+             searchedFor: String? = nil) {
             self.id = id
             self.created = created
             self.choices = [Choice(message: Message(content: content))]
             self.usage = usage
-            self.ragd = Extension(sources: sources, path: path)
+            self.ragd = Extension(sources: sources, path: path, searchedFor: searchedFor)
         }
     }
 }

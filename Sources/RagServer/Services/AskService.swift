@@ -68,8 +68,17 @@ public struct AnswerView: Codable, Sendable, Equatable {
     public var firstShownMs: Double?
     /// Time to the first verified model-written sentence.
     public var firstSentenceMs: Double?
+    /// The conversation this answer is a turn of (nil for OpenAI-compatible requests).
+    public var conversationId: String?
+    /// Its turn number in that conversation, from 1.
+    public var turn: Int?
+    /// The standalone query a follow-up was searched for; nil when the question was searched as typed.
+    public var searchedFor: String?
 
-    init(_ answer: Answer, historyId: Int64?) {
+    init(_ answer: Answer, historyId: Int64?, conversationId: String? = nil, turn: Int? = nil) {
+        self.conversationId = conversationId
+        self.turn = turn
+        searchedFor = answer.rewrite.rewritten ? answer.rewrite.query : nil
         question = answer.question
         self.answer = answer.text
         path = answer.path
@@ -90,7 +99,9 @@ public struct AnswerView: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case question, answer, path, route, sources, cited, confidence, evidence, withheld
+        case question, answer, path, route, sources, cited, confidence, evidence, withheld, turn
+        case conversationId = "conversation_id"
+        case searchedFor = "searched_for"
         case firstShownMs = "first_shown_ms"
         case firstSentenceMs = "first_sentence_ms"
         case historyId = "history_id"
@@ -123,12 +134,23 @@ public struct EvidenceView: Codable, Sendable, Equatable {
 /// was asked), the route, verified text (sentences as they pass the citation check; a count
 /// when one is withheld), then exactly one `done` (or an error). Nothing sent is taken back.
 public enum AskEvent: Sendable, Equatable {
+    /// A follow-up is searched for as this standalone query.
+    case searchedFor(String)
     case sources([SourceView])
     case evidence(EvidenceView)
     case route(RouteDecision)
     case text(String)
     case withheld(Int)
     case done(AnswerView)
+}
+
+/// Which conversation a question belongs to.
+public enum ConversationInput: Sendable {
+    /// A stored conversation of the asker's: continue the one with this id, or start a new one (nil).
+    case stored(id: String?)
+    /// Earlier turns the client sent itself (the OpenAI-compatible endpoint's `messages`);
+    /// nothing is stored as a conversation.
+    case given(Conversation)
 }
 
 /// Answers questions for signed-in users: admission control, rate limit, the assistant with
@@ -172,20 +194,67 @@ public struct AskService: Sendable {
         return question
     }
 
-    /// Streams the answer. Admission (rate limit, queue) is checked before the stream starts,
-    /// so a refusal is a plain HTTP error.
-    func ask(_ question: String, identity: Identity, clientAddress: String?, channel: AskChannel) async throws
+    /// The conversation resolved for one question: where its turn is stored, and the earlier
+    /// turns the asker may still see.
+    struct ConversationState: Sendable {
+        /// nil for turns the client sent itself (nothing stored as a conversation).
+        var id: String?
+        var turn: Int?
+        var earlier: Conversation
+    }
+
+    /// How much of a conversation is kept and used.
+    var limits: ConversationLimits { assistant.rewriter.limits }
+
+    /// - Throws: 404 when `id` is not one of the asker's conversations; 400 when it is full.
+    func resolve(_ input: ConversationInput, identity: Identity) throws -> ConversationState {
+        switch input {
+        case .given(let conversation):
+            return ConversationState(id: nil, turn: nil, earlier: conversation)
+        case .stored(nil):
+            return ConversationState(id: UUID().uuidString.lowercased(), turn: 1, earlier: .empty)
+        case .stored(let id?):
+            guard let found = try store.history.conversation(id: id, userId: identity.userId) else {
+                throw ServerError(.notFound, "There is no such conversation (it was deleted, or it is not yours). Start a new conversation.")
+            }
+            guard found.turns.count < limits.maxTurns else {
+                throw ServerError.badRequest("This conversation has reached \(limits.maxTurns) questions. Start a new conversation.")
+            }
+            let earlier = try visibleTurns(found.turns, access: identity.access).map {
+                Conversation.Turn(question: $0.question, searchedFor: $0.searchedFor, answer: $0.answer)
+            }
+            return ConversationState(id: id, turn: (found.turns.compactMap(\.turn).max() ?? found.turns.count) + 1,
+                                     earlier: Conversation(turns: earlier))
+        }
+    }
+
+    /// The turns a reader with `access` may still see. A turn that showed a source they can no
+    /// longer read (their groups changed, or the document went) is left out whole, question,
+    /// search and answer: nothing of it reaches the rewrite, the prompt or the page.
+    func visibleTurns(_ turns: [HistoryRecord], access: AccessFilter) throws -> [HistoryRecord] {
+        let ids = Array(Set(turns.flatMap { $0.sourceList.map(\.documentId) }))
+        let readable = try store.readableDocumentIds(ids, access: access)
+        return turns.filter { $0.sourceList.allSatisfy { readable.contains($0.documentId) } }
+    }
+
+    /// Streams the answer. Admission (rate limit, queue) and the conversation are checked
+    /// before the stream starts, so a refusal is a plain HTTP error.
+    func ask(_ question: String, identity: Identity, clientAddress: String?, channel: AskChannel,
+             conversation: ConversationInput = .stored(id: nil)) async throws
         -> AsyncThrowingStream<AskEvent, any Error>
     {
         let question = try await admit(question, identity: identity)
+        let state = try resolve(conversation, identity: identity)
         try await gate.enter()
         let (stream, continuation) = AsyncThrowingStream<AskEvent, any Error>.makeStream()
         let task = Task {
             defer { Task { await gate.leave() } }
             var shownSources: [Source] = []
             do {
-                for try await event in assistant.answer(question, access: identity.access) {
+                for try await event in assistant.answer(question, access: identity.access, conversation: state.earlier) {
                     switch event {
+                    case .searchedFor(let rewrite):
+                        continuation.yield(.searchedFor(rewrite.query))
                     case .sources(let sources):
                         shownSources = sources
                         continuation.yield(.sources(sources.map(SourceView.init)))
@@ -198,8 +267,10 @@ public struct AskService: Sendable {
                     case .text(let piece): continuation.yield(.text(piece))
                     case .withheld(let count): continuation.yield(.withheld(count))
                     case .answer(let answer):
-                        let historyId = try await finish(answer, identity: identity, clientAddress: clientAddress, channel: channel)
-                        continuation.yield(.done(AnswerView(answer, historyId: historyId)))
+                        let saved = try await finish(answer, identity: identity, clientAddress: clientAddress, channel: channel,
+                                                     conversation: state)
+                        continuation.yield(.done(AnswerView(
+                            answer, historyId: saved?.id, conversationId: state.id, turn: saved?.turn ?? state.turn)))
                     }
                 }
                 continuation.finish()
@@ -213,8 +284,10 @@ public struct AskService: Sendable {
     }
 
     /// The whole answer at once.
-    func complete(_ question: String, identity: Identity, clientAddress: String?, channel: AskChannel) async throws -> AnswerView {
-        for try await event in try await ask(question, identity: identity, clientAddress: clientAddress, channel: channel) {
+    func complete(_ question: String, identity: Identity, clientAddress: String?, channel: AskChannel,
+                  conversation: ConversationInput = .stored(id: nil)) async throws -> AnswerView {
+        for try await event in try await ask(question, identity: identity, clientAddress: clientAddress, channel: channel,
+                                             conversation: conversation) {
             if case .done(let view) = event { return view }
         }
         throw ServerError(.internalServerError, "The answer ended early; see the daemon's log.")
@@ -223,10 +296,12 @@ public struct AskService: Sendable {
     /// Audit, history, metrics. - Returns: the history entry's id.
     /// - Throws: 500 when the audit record cannot be written: an answer nobody could later
     ///   account for is withheld.
-    private func finish(_ answer: Answer, identity: Identity, clientAddress: String?, channel: AskChannel) async throws -> Int64? {
+    private func finish(_ answer: Answer, identity: Identity, clientAddress: String?, channel: AskChannel,
+                        conversation: ConversationState) async throws -> HistoryRecord? {
         if let audit {
             do {
-                try await audit.recordQuestion(answer, identity: identity, clientAddress: clientAddress, channel: channel)
+                try await audit.recordQuestion(answer, identity: identity, clientAddress: clientAddress, channel: channel,
+                                               conversationId: conversation.id, turn: conversation.turn)
             } catch {
                 logger.critical("audit record not written; answer withheld", metadata: ["error": "\(error)"])
                 throw ServerError(.internalServerError,
@@ -244,18 +319,19 @@ public struct AskService: Sendable {
             "sources": "\(answer.sources.count)", "total_ms": "\(Int(answer.totalMilliseconds))",
         ])
         logger.debug("question", metadata: ["text": "\(answer.question)"])
-        var historyId: Int64?
         do {
             let sources = answer.sources.map { s in
                 HistorySource(number: s.number, documentId: s.documentId, title: s.title, location: s.location,
                               link: SourceView.link(for: s))
             }
-            historyId = try store.history.add(HistoryRecord(
+            let entry = HistoryRecord(
                 userId: identity.userId, question: answer.question, answer: answer.text, path: answer.path,
-                sources: sources)).id
+                sources: sources, searchedFor: answer.rewrite.rewritten ? answer.rewrite.query : nil)
+            if let id = conversation.id { return try store.history.addTurn(entry, conversationId: id) }
+            return try store.history.add(entry)
         } catch {
             logger.error("history not saved", metadata: ["error": "\(error)"])
+            return nil
         }
-        return historyId
     }
 }

@@ -22,7 +22,8 @@ public struct AuditLogRecorder: Sendable {
 
     /// Records an answered question. The count of hidden candidates comes from the answer's own
     /// retrieval (the same search, not a second one).
-    public func recordQuestion(_ answer: Answer, identity: Identity, clientAddress: String?, channel: AskChannel) async throws {
+    public func recordQuestion(_ answer: Answer, identity: Identity, clientAddress: String?, channel: AskChannel,
+                               conversationId: String? = nil, turn: Int? = nil) async throws {
         let hidden = answer.hiddenCandidates
         let sources = answer.sources.map { s in
             AuditSource(documentId: s.documentId, documentVersion: s.documentVersion, contentSHA256: s.documentSHA256,
@@ -38,6 +39,12 @@ public struct AuditLogRecorder: Sendable {
         let withheld = answer.withheld.map { AuditWithheldSentence(sentence: $0.sentence, reason: $0.rejection ?? "unsupported") }
         question.withheld = withheld.isEmpty ? nil : withheld
         question.evidence = answer.evidence.map { "[\($0.number)] \($0.sentence)" }
+        question.conversationId = conversationId
+        question.turn = turn
+        if answer.rewrite.rewritten {
+            question.searchedFor = answer.rewrite.query
+            question.rewriteMethod = answer.rewrite.method.rawValue
+        }
         _ = try await log.append(.question(question, actor: Self.actor(identity), channel: channel.rawValue,
                                            clientAddress: clientAddress))
     }

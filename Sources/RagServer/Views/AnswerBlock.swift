@@ -14,8 +14,11 @@ struct AnswerBlock {
     let withheldNote: String?
     let sourceList: SourceList?
     let feedback: FeedbackForm?
+    /// The standalone query a follow-up was searched for.
+    let searchedFor: String?
 
     init(_ view: AnswerView, identity: Identity?) {
+        searchedFor = view.searchedFor
         path = view.path.rawValue
         routeLabel = Self.routeLabel(path: view.path, model: view.route.model)
         evidence = view.path == .quotedFallback ? nil : view.evidence

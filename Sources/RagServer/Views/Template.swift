@@ -3,7 +3,7 @@
 /// from Package.swift's resources, fails to compile here).
 enum Template: String, CaseIterable {
     case layout, csrf, alert, error, login, setup
-    case ask, answer, evidence, sources, feedback, history
+    case ask, answer, evidence, sources, feedback, history, turn
     case admin, documents
     case audit
     case auditRecord = "audit_record"
@@ -23,6 +23,7 @@ enum Template: String, CaseIterable {
         case .sources: PackageResources.sources_mustache
         case .feedback: PackageResources.feedback_mustache
         case .history: PackageResources.history_mustache
+        case .turn: PackageResources.turn_mustache
         case .admin: PackageResources.admin_mustache
         case .documents: PackageResources.documents_mustache
         case .audit: PackageResources.audit_mustache
