@@ -75,4 +75,73 @@ import Testing
             }
         }
     }
+
+    /// Ask, follow up, start a new conversation: the thread stays on screen, the follow-up says
+    /// what it searched for, and "New conversation" clears both.
+    @Test(.timeLimit(.minutes(15))) func askFollowUpAndStartANewConversation() async throws {
+        let parts = try await ServerFixture.shared.get()
+        let app = Application(router: parts.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let base = "http://127.0.0.1:\(client.port!)"
+            let browser = try HeadlessChromium()
+            defer { browser.quit() }
+            let page = try await browser.newPage()
+            try await browser.send("Page.enable", session: page)
+            try await browser.send("Page.navigate", ["url": base + "/login"], session: page)
+            try await browser.waitFor("document.readyState === 'complete' && !!document.getElementById('name')", session: page)
+            _ = try await browser.evaluate("document.getElementById('name').focus()", session: page)
+            try await browser.type("alice", session: page)
+            _ = try await browser.evaluate("document.getElementById('password').focus()", session: page)
+            try await browser.type(ServerFixture.password, session: page)
+            try await browser.press("Enter", code: "Enter", keyCode: 13, session: page)
+            try await browser.waitFor("location.pathname === '/' && !!document.getElementById('question')", session: page)
+            #expect(try await browser.evaluate("document.getElementById('new-conversation').hidden", session: page) as? Bool == true,
+                    "no conversation yet, nothing to start afresh")
+
+            func ask(_ question: String) async throws {
+                _ = try await browser.evaluate("document.getElementById('question').focus()", session: page)
+                try await browser.type(question, session: page)
+                try await browser.press("Enter", code: "Enter", keyCode: 13, modifiers: 2, session: page)
+                try await browser.waitFor("document.getElementById('answer').dataset.state === 'streaming'", session: page, seconds: 30, every: 0.02)
+                try await browser.waitFor(
+                    "['done', 'error'].includes(document.getElementById('answer').dataset.state)", session: page, seconds: 600)
+                let state = try await browser.evaluate("document.getElementById('answer').dataset.state", session: page) as? String
+                let status = try await browser.evaluate("document.getElementById('answer-status').textContent", session: page) as? String
+                #expect(state == "done", "\(question): \(status ?? "")")
+            }
+            try await ask("What is the maximum number of columns in a table?")
+            let id = try await browser.evaluate("document.getElementById('conversation-id').value", session: page) as? String ?? ""
+            #expect(id.count == 36, "the page now continues conversation \(id)")
+            #expect(try await browser.evaluate("location.search", session: page) as? String == "?c=" + id)
+            #expect(try await browser.evaluate("document.getElementById('new-conversation').hidden", session: page) as? Bool == false)
+            #expect(try await browser.evaluate("document.getElementById('question').value", session: page) as? String == "",
+                    "the box is empty for the follow-up")
+
+            try await ask("Can it be raised when compiling?")
+            let thread = try await browser.evaluate(
+                "Array.from(document.querySelectorAll('#thread > li .turn-question')).map(h => h.textContent)", session: page) as? [Any]
+            #expect(thread?.compactMap { $0 as? String } == ["What is the maximum number of columns in a table?"],
+                    "the first turn moved up into the thread")
+            #expect(try await browser.evaluate("document.getElementById('answer-question').textContent", session: page) as? String
+                    == "Can it be raised when compiling?")
+            let searched = try await browser.evaluate(
+                "(document.querySelector('#answer-final .searched-for') || {}).textContent || ''", session: page) as? String ?? ""
+            #expect(searched.hasPrefix("Searched for: Can it be raised when compiling?") && searched.lowercased().contains("column"),
+                    "the follow-up shows what it searched for: \(searched)")
+            #expect(try await browser.evaluate("document.getElementById('conversation-id').value", session: page) as? String == id)
+
+            // Reloaded, the page shows the same conversation from the server.
+            try await browser.send("Page.reload", session: page)
+            try await browser.waitFor(
+                "document.readyState === 'complete' && document.querySelectorAll('#thread > li').length === 2 && "
+                    + "document.getElementById('answer').dataset.state === 'idle'", session: page)
+
+            // New conversation: an empty page that starts a new thread.
+            _ = try await browser.evaluate("document.getElementById('new-conversation').click()", session: page)
+            try await browser.waitFor("location.search === '' && document.readyState === 'complete' && !!document.getElementById('thread')",
+                                      session: page)
+            #expect(try await browser.evaluate("document.querySelectorAll('#thread > li').length", session: page) as? Int == 0)
+            #expect(try await browser.evaluate("document.getElementById('conversation-id').value", session: page) as? String == "")
+        }
+    }
 }
