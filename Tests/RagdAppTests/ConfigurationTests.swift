@@ -49,6 +49,9 @@ import Testing
                 trusted_proxies: [10.0.0.1]
             ingest:
               ocr_max_pages: 0
+            conversations:
+              query_rewrite: model
+              context_turns: 2
             large_model: false
             """)
         let defaults = RagdConfiguration.defaults(environment: ["RAGD_CACHE": folder.path])
@@ -61,6 +64,9 @@ import Testing
         #expect(configuration.routing.escalateComplexQuestions == false)
         #expect(configuration.routing.notFoundBelow == defaults.routing.notFoundBelow)
         #expect(configuration.server.port == 9090)
+        #expect(configuration.conversations.queryRewrite == .model)
+        #expect(configuration.conversations.limits.contextTurns == 2)
+        #expect(configuration.conversations.limits.maxTurns == defaults.conversations.limits.maxTurns)
         #expect(configuration.server.host == defaults.server.host)
         #expect(configuration.server.trustedHeader?.trustedProxies == ["10.0.0.1"])
         #expect(configuration.ingest.ocrMaxPages == 0)
@@ -95,6 +101,7 @@ import Testing
         ("large_model:\n  launch:\n    prot: 8081\n", "large_model.launch.prot"),
         ("server:\n  trusted_header:\n    user_header: X-User\n    group_header: X-Groups\n", "server.trusted_header.group_header"),
         ("ingest:\n  timeout: 5\n", "ingest.timeout"),
+        ("conversations:\n  rewrite: model\n", "conversations.rewrite"),
         ("modles:\n  chat: x.gguf\n", "modles"),
     ])
     func anUnknownKeyIsNamedWithItsPath(yaml: String, key: String) {
@@ -113,6 +120,8 @@ import Testing
          "server.trusted_header.trusted_proxies must be a list of strings"),
         ("ingest:\n  file_memory_mb: 64\n", "ingest.file_memory_mb must be an integer of at least 256"),
         ("large_model: true\n", "large_model must be a mapping"),
+        ("conversations:\n  query_rewrite: llm\n", "conversations.query_rewrite is 'llm'; use off, carry_over, model"),
+        ("conversations:\n  context_turns: 99\n", "conversations.context_turns must be an integer from 0 to 20"),
         ("- a\n- b\n", "must be a mapping of keys"),
     ])
     func aWrongValueIsNamedWithWhatItMustBe(yaml: String, expected: String) {
