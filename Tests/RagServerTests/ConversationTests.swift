@@ -111,4 +111,27 @@ import Testing
             #expect((try alone.json()["ragd"] as? [String: Any])?["searched_for"] == nil, "one message: nothing to rewrite with")
         }
     }
+
+    @Test func withoutScriptsTheFormCarriesTheConversationAndThePageShowsTheThread() async throws {
+        try await withServer { client, _ in
+            let session = try await client.signIn("alice")
+            let first = try await client.postForm(
+                "/ask", ["question": Self.first, "csrf": session.csrf], cookie: session.cookie, headers: [.accept: "text/html"])
+            #expect(first.status == .ok)
+            let pattern = try Regex(#"name="conversation_id" value="([0-9a-f-]{36})""#)
+            let id = try #require(first.text.firstMatch(of: pattern)?.output[1].substring.map(String.init))
+            #expect(first.text.contains("Ask a follow-up question"))
+            #expect(!first.text.contains(#"id="new-conversation" class="button secondary" hidden"#))
+
+            let second = try await client.postForm(
+                "/ask", ["question": Self.followUp, "conversation_id": id, "csrf": session.csrf], cookie: session.cookie,
+                headers: [.accept: "text/html"])
+            #expect(second.status == .ok)
+            let thread = try #require(second.text.firstRange(of: #"<ol id="thread""#).map { second.text[$0.lowerBound...] })
+            let threadEnd = thread.firstRange(of: "</ol>").map { thread[..<$0.lowerBound] } ?? thread
+            #expect(threadEnd.contains(Self.first), "the first turn is in the thread above the answer")
+            #expect(!threadEnd.contains(Self.followUp), "the follow-up is the answer below it")
+            #expect(second.text.contains("Searched for: Can it be raised when compiling?"))
+        }
+    }
 }
