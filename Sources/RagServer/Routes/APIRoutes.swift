@@ -161,12 +161,7 @@ extension RagServer {
             return try Self.json(Body(id: found.conversation.id, title: found.conversation.title, turns: turns))
         }
         group.delete("/api/v1/conversations/{id}") { _, context in
-            let id = try context.parameters.require("id").lowercased()
-            do {
-                try store.history.deleteConversation(id: id, userId: context.identity.userId)
-            } catch let error as StoreError where error.kind == .notFound {
-                throw ServerError.notFound()
-            }
+            try deleteConversation(context)
             return Response(status: .noContent)
         }
         group.get("/api/v1/search") { request, context in

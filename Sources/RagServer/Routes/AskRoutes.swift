@@ -31,12 +31,7 @@ extension RagServer {
         }
         group.get("/history") { _, context in try historyPage(identity: context.identity) }
         group.post("/conversations/{id}/delete") { _, context in
-            let id = try context.parameters.require("id").lowercased()
-            do {
-                try store.history.deleteConversation(id: id, userId: context.identity.userId)
-            } catch let error as StoreError where error.kind == .notFound {
-                throw ServerError.notFound()
-            }
+            try deleteConversation(context)
             return HTML.redirect("/history")
         }
         group.post("/feedback") { request, context in
@@ -56,6 +51,16 @@ extension RagServer {
                 return Response(status: .noContent)
             }
             return HTML.redirect("/history#h\(id)")
+        }
+    }
+
+    /// Deletes the signed-in user's conversation named by the path's `id`. - Throws: 404 when it is not theirs.
+    func deleteConversation(_ context: SignedInContext) throws {
+        let id = try context.parameters.require("id").lowercased()
+        do {
+            try store.history.deleteConversation(id: id, userId: context.identity.userId)
+        } catch let error as StoreError where error.kind == .notFound {
+            throw ServerError.notFound()
         }
     }
 
