@@ -103,7 +103,7 @@ import Testing
                 unescaped.insert("\(file): \(match.1 ?? match.2 ?? "")")
             }
         }
-        #expect(unescaped == ["answer.mustache: textHTML", "history.mustache: answerHTML"])
+        #expect(unescaped == ["answer.mustache: textHTML", "turn.mustache: answerHTML"])
     }
 
     @Test func securityHeadersAreOnPagesAndErrorPagesAndStoredPagesKeepTheirSandbox() async throws {
