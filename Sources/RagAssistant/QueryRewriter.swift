@@ -1,6 +1,7 @@
 import Foundation
 import RagCore
 import RagInference
+import Synchronization
 
 /// What a question was searched for, and how that was decided.
 public struct QueryRewrite: Sendable, Equatable, Codable {
@@ -239,15 +240,70 @@ public enum FollowUpDetector {
 
 struct DeadlineExceeded: Error {}
 
-/// Runs `body`, or throws `DeadlineExceeded` after `limit` (cancelling `body`).
+/// Runs `body`, or throws `DeadlineExceeded` after `limit` and cancels `body`.
+///
+/// Returns at the deadline without waiting for `body` to notice its cancellation: a model busy
+/// with another answer may take seconds to get to this request, and a task group would wait for
+/// it (seen: a 1 ms limit returned after 61 s while the chat model served other questions). The
+/// cancelled body finishes in the background. Cancelling the caller cancels `body` and throws
+/// `CancellationError` at once.
 func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw DeadlineExceeded()
+    let outcome = DeadlineOutcome<T>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            outcome.start(continuation)
+            let work = Task {
+                do { outcome.resume(.success(try await body())) } catch { outcome.resume(.failure(error)) }
+            }
+            outcome.onDone { work.cancel() }
+            Task {
+                try? await Task.sleep(for: limit)
+                outcome.resume(.failure(DeadlineExceeded()))
+            }
         }
-        defer { group.cancelAll() }
-        return try await group.next()!
+    } onCancel: {
+        outcome.resume(.failure(CancellationError()))
+    }
+}
+
+/// The first of the body's result, the deadline and the caller's cancellation, delivered once.
+private final class DeadlineOutcome<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var early: Result<T, any Error>?
+        var done = false
+        var onDone: (@Sendable () -> Void)?
+    }
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<T, any Error>) {
+        let early: Result<T, any Error>? = state.withLock { state in
+            if let early = state.early { return early }
+            state.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(with: early) }
+    }
+
+    /// `action` runs once the outcome is known (at once if it is).
+    func onDone(_ action: @escaping @Sendable () -> Void) {
+        let now = state.withLock { state in
+            if state.done { return true }
+            state.onDone = action
+            return false
+        }
+        if now { action() }
+    }
+
+    func resume(_ result: Result<T, any Error>) {
+        let (continuation, action): (CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?) = state.withLock { state in
+            guard !state.done else { return (nil, nil) }
+            state.done = true
+            defer { state.continuation = nil; state.onDone = nil }
+            if state.continuation == nil { state.early = result }
+            return (state.continuation, state.onDone)
+        }
+        continuation?.resume(with: result)
+        action?()
     }
 }
