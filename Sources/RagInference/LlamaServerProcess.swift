@@ -83,6 +83,10 @@ public struct LlamaServerConfiguration: Sendable, Equatable {
 /// pool thread that may be retired while the child runs. The child has its own process group
 /// (a Ctrl-C on ragd's terminal reaches ragd, which stops it in order) and default signal
 /// handling (ragd ignores SIGTERM and SIGINT for its own handlers).
+///
+/// That is why this spawn stays hand-written while the extraction child uses swift-subprocess:
+/// swift-subprocess spawns from whichever thread runs its task and reaps on its own threads,
+/// so the spawning thread's lifetime, which `--pdeathsig` ties the child to, is not ours to keep.
 public actor LlamaServerProcess: Service {
     public nonisolated let configuration: LlamaServerConfiguration
     private let logger: Logger

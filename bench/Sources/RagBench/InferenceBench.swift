@@ -1,5 +1,6 @@
 import CLlama
 import Foundation
+import RagCore
 import RagInference
 
 /// Embedding and chat throughput through ragd's RagInference layer and through llama.cpp's C
@@ -232,8 +233,7 @@ final class RawChat {
             guard llama_decode(context, llama_batch_get_one(&token, 1)) == 0 else { throw BenchError(description: "decode") }
         }
         let t2 = ContinuousClock.now
-        func s(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-        return Timing(promptTokens: n, promptSeconds: s(t1 - t0), promptTokensPerSecond: Double(n) / s(t1 - t0),
-                      decodeTokensPerSecond: Double(generated) / s(t2 - t1))
+        return Timing(promptTokens: n, promptSeconds: (t1 - t0).seconds, promptTokensPerSecond: Double(n) / (t1 - t0).seconds,
+                      decodeTokensPerSecond: Double(generated) / (t2 - t1).seconds)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RagCore
 
 /// One figure measured through ragd and, where there is one, through the raw engine.
 struct Row: Encodable {
@@ -61,9 +62,7 @@ func best(_ repeats: Int, _ body: () async throws -> Void) async rethrows -> Dou
     for _ in 0..<max(1, repeats) {
         let start = ContinuousClock.now
         try await body()
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        bestTime = min(bestTime, seconds)
+        bestTime = min(bestTime, (ContinuousClock.now - start).seconds)
     }
     return bestTime
 }
