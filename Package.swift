@@ -78,7 +78,7 @@ let package = Package(
 
         // `ragd-extract PATH`: extracts one file and prints it as JSON; the small helper that
         // IsolatedExtractor can run instead of `ragd extract-file` (and that its tests run).
-        .executableTarget(name: "RagExtract", dependencies: ["RagExtraction", "RagCore"]),
+        .executableTarget(name: "RagExtract", dependencies: ["RagExtraction"]),
 
         // Structure-aware, overlapping chunks sized in the embedding model's tokens. Pure Swift.
         .target(name: "RagChunking", dependencies: ["RagCore"]),
@@ -108,8 +108,12 @@ let package = Package(
             ]
         ),
 
+        // Personal data found (e-mail, phone, IBAN, card, SSN, IP, known names, an admin's own
+        // patterns) and replaced by typed placeholders, then put back. Foundation only.
+        .target(name: "RagPrivacy"),
+
         // The query service: retrieve, prompt, generate, verify citations, route small → large.
-        .target(name: "RagAssistant", dependencies: ["RagCore", "RagStore", "RagInference"]),
+        .target(name: "RagAssistant", dependencies: ["RagCore", "RagStore", "RagInference", "RagPrivacy"]),
 
         // The tamper-evident audit log: a hash-chained, append-only record in its own SQLite file.
         .target(
@@ -178,6 +182,7 @@ let package = Package(
             name: "RagdApp",
             dependencies: [
                 "RagInference", "RagStore", "RagIngest", "RagAssistant", "RagServer", "RagAudit", "RagExtraction",
+                "RagPrivacy",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -226,7 +231,8 @@ let package = Package(
         .testTarget(
             name: "RagAssistantTests",
             dependencies: [
-                "RagAssistant", "RagStore", "RagInference", "RagTesting", .product(name: "GRDB", package: "GRDB.swift"),
+                "RagAssistant", "RagStore", "RagInference", "RagTesting", "RagIngest", "RagPrivacy",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             linkerSettings: llamaRpath
         ),
@@ -244,6 +250,7 @@ let package = Package(
         .testTarget(name: "RagChunkingTests", dependencies: ["RagChunking", "RagCore"]),
         // Seeded random inputs for the HTML extractor and the chunker (RAGD_FUZZ_SECONDS for long runs).
         .testTarget(name: "RagFuzzTests", dependencies: ["RagExtraction", "RagChunking", "RagCore"]),
+        .testTarget(name: "RagPrivacyTests", dependencies: ["RagPrivacy"]),
         .testTarget(name: "RagExtractionTests", dependencies: ["RagExtraction", "RagCore", "RagChunking", "RagExtract"]),
         .testTarget(name: "RagAuditTests", dependencies: ["RagAudit"]),
         // The daemon's configuration file, read as the executable reads it.

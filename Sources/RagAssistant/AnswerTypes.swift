@@ -22,6 +22,8 @@ public struct Source: Sendable, Equatable, Codable {
     /// Cosine similarity of the chunk to the question.
     public var similarity: Double
     public var fusedScore: Double
+    /// Its source keeps it from the larger model (`ragd source on-prem`).
+    public var onPremOnly: Bool = false
 
     /// "page 12", "pages 12–13" or the section, for listings.
     public var location: String {
@@ -119,6 +121,11 @@ public struct Answer: Sendable, Equatable, Codable {
     public var hiddenCandidates: Int = 0
     /// What was searched for: the question itself, or its standalone rewrite in a conversation.
     public var rewrite = QueryRewrite(query: "", method: .none)
+    /// Personal data replaced by placeholders in what was sent to a model outside the process,
+    /// counted by kind (the values never leave the process and are not recorded).
+    public var redacted: [String: Int] = [:]
+    /// Sources kept from the larger model by their source's escalation policy (numbers as shown).
+    public var keptOnPrem: [Int] = []
 
     /// Sentences the model wrote that were withheld, with the reason for each.
     public var withheld: [Verification.Claim] { verification?.claims.filter { !$0.supported } ?? [] }

@@ -126,10 +126,26 @@ public struct Assistant: Sendable {
         }
 
         var route = router.decide(question: query, confidence: confidence)
+        // A source kept on-prem: none of its passages may reach the larger model, so the
+        // question stays with the in-process model (or is quoted).
+        let keptOnPrem = sources.filter(\.onPremOnly).map(\.number)
+        if route.target == .large, !keptOnPrem.isEmpty {
+            route = router.keepingOnPrem(route, sources: keptOnPrem)
+            answer.keptOnPrem = keptOnPrem
+        }
         emit(.route(route))
         func generate(with model: any ChatModel) async throws -> Outcome {
-            try await self.generate(
-                rewrite.method == .model ? query : question, history: rewriter.limits.context(of: conversation),
+            // The larger model sees no answer of an earlier turn that showed an on-prem passage.
+            var history = rewriter.limits.context(of: conversation)
+            if model.identifier == largeModel?.identifier {
+                history = history.map { turn in
+                    var turn = turn
+                    if turn.keptOnPrem { turn.answer = "" }
+                    return turn
+                }
+            }
+            return try await self.generate(
+                rewrite.method == .model ? query : question, history: history,
                 sources: sources, index: index, model: model, answer: &answer, started: started, emit: emit)
         }
         var outcome: Outcome
@@ -147,7 +163,11 @@ public struct Assistant: Sendable {
             }
         } else {
             outcome = try await generate(with: smallModel)
-            if outcome.shown.isEmpty, let escalation = router.escalation(after: outcome.verification), let largeModel {
+            if outcome.shown.isEmpty, !keptOnPrem.isEmpty, router.escalation(after: outcome.verification) != nil {
+                route.reason += "; not escalated: " + Router.keptOnPremReason(keptOnPrem)
+                answer.keptOnPrem = keptOnPrem
+                emit(.route(route))
+            } else if outcome.shown.isEmpty, let escalation = router.escalation(after: outcome.verification), let largeModel {
                 let first = outcome
                 let before = route
                 route = escalation
@@ -253,6 +273,7 @@ public struct Assistant: Sendable {
                 draft += piece
                 for sentence in stream.append(piece) { try await consider(sentence) }
             case .finished(let stats):
+                answer.redacted.merge(stats.redacted, uniquingKeysWith: +)
                 answer.promptMilliseconds += stats.promptMilliseconds
                 answer.promptTokens += stats.promptTokens
                 answer.generatedTokens += stats.generatedTokens
@@ -273,6 +294,6 @@ extension Source {
             title: hit.documentTitle ?? (hit.documentPath as NSString).lastPathComponent,
             path: hit.documentPath, format: hit.documentFormat, sectionPath: hit.sectionPath, anchor: hit.anchor,
             pageStart: hit.pageStart, pageEnd: hit.pageEnd, text: hit.text, similarity: hit.similarity ?? 0,
-            fusedScore: hit.fusedScore)
+            fusedScore: hit.fusedScore, onPremOnly: hit.onPremOnly)
     }
 }

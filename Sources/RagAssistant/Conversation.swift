@@ -11,11 +11,15 @@ public struct Conversation: Sendable, Equatable {
         public var searchedFor: String
         /// The answer as shown (verified sentences or a quote); empty when not known.
         public var answer: String
+        /// The turn showed a passage of a source kept on-prem: its answer never goes to the
+        /// larger model as history.
+        public var keptOnPrem: Bool
 
-        public init(question: String, searchedFor: String? = nil, answer: String = "") {
+        public init(question: String, searchedFor: String? = nil, answer: String = "", keptOnPrem: Bool = false) {
             self.question = question
             self.searchedFor = searchedFor ?? question
             self.answer = answer
+            self.keptOnPrem = keptOnPrem
         }
     }
 

@@ -57,6 +57,18 @@ public struct Router: Sendable {
         return RouteDecision(target: .large, model: largeModel, reason: why)
     }
 
+    /// `decision` (for the larger model) turned to the small model because sources `numbers`
+    /// are kept on-prem by their source's policy.
+    public func keepingOnPrem(_ decision: RouteDecision, sources numbers: [Int]) -> RouteDecision {
+        RouteDecision(target: .small, model: smallModel,
+                      reason: decision.reason + "; " + Self.keptOnPremReason(numbers) + ", so the small model answers")
+    }
+
+    static func keptOnPremReason(_ numbers: [Int]) -> String {
+        (numbers.count == 1 ? "source " : "sources ") + numbers.map { "[\($0)]" }.joined(separator: " ")
+            + (numbers.count == 1 ? " is" : " are") + " kept on-prem"
+    }
+
     /// The decision after the small model's answer failed verification.
     public func escalation(after verification: Verification) -> RouteDecision? {
         guard policy.escalateOnFailedVerification, let largeModel else { return nil }

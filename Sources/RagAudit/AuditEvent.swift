@@ -100,6 +100,12 @@ public struct AuditQuestion: Codable, Sendable, Equatable {
     public var searchedFor: String?
     /// How that query was made: `carry_over` or `model`.
     public var rewriteMethod: String?
+    /// Personal data replaced by placeholders before the prompt went to the larger model,
+    /// by kind and count; never the values (absent when nothing was replaced).
+    public var redacted: [String: Int]?
+    /// Source numbers whose passages were kept from the larger model by their source's
+    /// policy (absent when none).
+    public var keptOnPrem: [Int]?
 
     public init(
         question: String, answer: String, sources: [AuditSource], route: String, model: String?,

@@ -97,6 +97,9 @@ public struct GenerationStats: Sendable, Equatable, Codable {
     public var timeToFirstTokenMilliseconds: Double
     /// Time spent generating after the prompt.
     public var generationMilliseconds: Double
+    /// Personal data replaced by placeholders before the prompt left the process, counted by
+    /// kind (`EMAIL`, `PHONE`, …); empty for a model that saw the prompt as it was.
+    public var redacted: [String: Int] = [:]
 
     public init(finishReason: FinishReason, promptTokens: Int, cachedPromptTokens: Int, generatedTokens: Int,
                 promptMilliseconds: Double, timeToFirstTokenMilliseconds: Double, generationMilliseconds: Double) {

@@ -25,11 +25,14 @@ public struct UserRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var groups: String
     public var disabled: Bool
     public var createdAt: Date
+    /// The person's name as written in documents ("Alice Example"); nil when not given.
+    public var displayName: String?
 
     public init(id: Int64? = nil, name: String, passwordHash: String?, role: Role, groups: [String],
-                disabled: Bool = false, createdAt: Date = Date()) {
+                disabled: Bool = false, createdAt: Date = Date(), displayName: String? = nil) {
         self.id = id
         self.name = name
+        self.displayName = displayName
         self.passwordHash = passwordHash
         self.role = role
         self.groups = GroupList.encode(groups)
@@ -43,6 +46,7 @@ public struct UserRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
         case id, name, role, groups, disabled
         case passwordHash = "password_hash"
         case createdAt = "created_at"
+        case displayName = "display_name"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

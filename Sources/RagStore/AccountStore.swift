@@ -32,6 +32,14 @@ public struct AccountStore: Sendable {
         try writer.read { db in try UserRecord.order(Column("name")).fetchAll(db) }
     }
 
+    /// Every account's display name (disabled accounts too: their names still appear in
+    /// documents), for redaction.
+    public func displayNames() throws -> [String] {
+        try writer.read { db in
+            try String.fetchAll(db, sql: "SELECT display_name FROM user WHERE display_name IS NOT NULL AND display_name <> '' ORDER BY id")
+        }
+    }
+
     /// Whether any enabled admin exists (if not, the server offers a one-time setup link).
     public func hasAdmin() throws -> Bool {
         try writer.read { db in

@@ -76,6 +76,8 @@ public struct SearchHit: Sendable, Equatable {
     public var vectorDistance: Double?
     /// Reciprocal rank fusion score (higher is better).
     public var fusedScore: Double
+    /// The document's source keeps its passages from the larger model.
+    public var onPremOnly: Bool = false
 
     /// Cosine similarity to the query, where known.
     public var similarity: Double? { vectorDistance.map { 1 - $0 } }
@@ -194,8 +196,8 @@ extension RagStore {
         let ids = ranked.map(\.key)
         let rows = try Row.fetchAll(db, sql: """
             SELECT c.id, c.document_id, c.text, c.section_path, c.anchor, c.page_start, c.page_end, c.origin,
-                   d.path, d.title, d.format, d.version, d.content_sha256
-            FROM chunk c JOIN document d ON d.id = c.document_id
+                   d.path, d.title, d.format, d.version, d.content_sha256, coalesce(s.on_prem_only, 0) AS on_prem_only
+            FROM chunk c JOIN document d ON d.id = c.document_id LEFT JOIN source s ON s.id = d.source_id
             WHERE c.id IN (SELECT value FROM json_each(?))
             """, arguments: ["[" + ids.map(String.init).joined(separator: ",") + "]"])
         var byId: [Int64: Row] = [:]
@@ -210,13 +212,15 @@ extension RagStore {
         }
         return ranked.compactMap { id, value in
             guard let row = byId[id] else { return nil }
-            return SearchHit(
+            var hit = SearchHit(
                 chunkId: id, documentId: row["document_id"], text: row["text"], sectionPath: row["section_path"],
                 anchor: row["anchor"], pageStart: row["page_start"], pageEnd: row["page_end"], origin: row["origin"],
                 documentPath: row["path"], documentTitle: row["title"], documentFormat: DocumentFormat(rawValue: row["format"]) ?? .text,
                 documentVersion: row["version"], documentSHA256: row["content_sha256"],
                 bm25Rank: value.bm25?.0, bm25Score: value.bm25?.1, vectorRank: value.vector?.0,
                 vectorDistance: value.vector?.1 ?? distances[id], fusedScore: value.score)
+            hit.onPremOnly = row["on_prem_only"]
+            return hit
         }
     }
 

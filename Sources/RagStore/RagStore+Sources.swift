@@ -38,6 +38,27 @@ extension RagStore {
         }
     }
 
+    /// Sets whether a source's passages may go to the larger model (false) or stay on-prem
+    /// (true). Applies from the next question on.
+    /// - Throws: `StoreError(.notFound)` for an unknown source.
+    public func setSourceOnPremOnly(id: Int64, _ onPremOnly: Bool) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE source SET on_prem_only = ? WHERE id = ?", arguments: [onPremOnly, id])
+            guard db.changesCount == 1 else { throw StoreError(.notFound, "There is no source \(id).") }
+        }
+    }
+
+    /// The documents among `ids` whose source keeps its passages on-prem.
+    public func onPremOnlyDocumentIds(_ ids: [Int64]) throws -> Set<Int64> {
+        guard !ids.isEmpty else { return [] }
+        return try writer.read { db in
+            Set(try Int64.fetchAll(db, sql: """
+                SELECT d.id FROM document d JOIN source s ON s.id = d.source_id
+                WHERE s.on_prem_only = 1 AND d.id IN (SELECT value FROM json_each(?))
+                """, arguments: ["[" + ids.map(String.init).joined(separator: ",") + "]"]))
+        }
+    }
+
     /// Removes a source with its documents, chunks, vectors and full-text rows.
     /// - Returns: the number of documents removed.
     @discardableResult

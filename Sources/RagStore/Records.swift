@@ -12,11 +12,14 @@ public struct SourceRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     public var groups: String
     public var createdAt: Date
     public var lastIngestAt: Date?
+    /// Its passages never go to the larger model: questions they answer stay on-prem.
+    public var onPremOnly: Bool = false
 
     enum CodingKeys: String, CodingKey {
         case id, root, name, groups
         case createdAt = "created_at"
         case lastIngestAt = "last_ingest_at"
+        case onPremOnly = "on_prem_only"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

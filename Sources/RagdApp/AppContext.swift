@@ -77,6 +77,12 @@ public struct AppContext {
             let endpoint = try EndpointPolicy.pinned(
                 RemoteEndpoint(baseURL: l.url, model: l.model, apiKey: key), allowPublic: l.allowPublicEndpoint)
             large = RemoteChatModel(endpoint: endpoint, contextLength: l.context)
+            // Nothing personal leaves the process: the larger model sees placeholders.
+            let redaction = configuration.redaction
+            if redaction.enabled, let remote = large {
+                large = RedactingChatModel(remote, redactors: RedactorSource(
+                    store: store, kinds: redaction.kinds, patterns: try redaction.customPatterns(), names: redaction.names))
+            }
         }
         var assistant = Assistant(
             retriever: Retriever(store: store, embedder: embedder), smallModel: small, largeModel: large,

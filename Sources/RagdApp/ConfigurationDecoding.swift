@@ -1,5 +1,6 @@
 import Foundation
 import RagAssistant
+import RagPrivacy
 import RagServer
 import Yams
 
@@ -11,10 +12,10 @@ import Yams
 
 extension RagdConfiguration {
     /// The defaults, then `file` (a missing key keeps its default), then the environment
-    /// (`RAGD_DB`, `RAGD_HOST`, `RAGD_PORT`); the command line's flags come last (the ragd
-    /// executable's GlobalOptions).
+    /// (`RAGD_DB`, `RAGD_HOST`, `RAGD_PORT`), then the command line's `flags`.
     /// - Throws: `ConfigurationError` naming the file, the key and what it must be.
-    public static func load(file: String?, environment: [String: String]) throws -> RagdConfiguration {
+    public static func load(file: String?, environment: [String: String],
+                            flags: CommandLineFlags = CommandLineFlags()) throws -> RagdConfiguration {
         let defaults = defaults(environment: environment)
         var configuration = defaults
         if let file {
@@ -39,7 +40,14 @@ extension RagdConfiguration {
             }
         }
         try configuration.applyEnvironment(environment)
+        configuration.apply(flags)
         return configuration
+    }
+
+    mutating func apply(_ flags: CommandLineFlags) {
+        if let database = flags.database { self.database = database }
+        if let host = flags.host { server.host = host }
+        if let port = flags.port { server.port = port }
     }
 
     /// `RAGD_DB`, `RAGD_HOST` and `RAGD_PORT` override the file.
@@ -52,6 +60,20 @@ extension RagdConfiguration {
             }
             server.port = port
         }
+    }
+}
+
+/// The settings a command line gives as flags (`--db`, `--host`, `--port`), which override the
+/// file and the environment. Nil leaves the setting as they made it.
+public struct CommandLineFlags: Sendable {
+    public var database: String?
+    public var host: String?
+    public var port: Int?
+
+    public init(database: String? = nil, host: String? = nil, port: Int? = nil) {
+        self.database = database
+        self.host = host
+        self.port = port
     }
 }
 
@@ -186,6 +208,31 @@ extension RagdConfiguration: Decodable {
         if let v: IngestSettings = try s.section(.ingest) { ingest = v }
         if let v: RoutingSection = try s.section(.routing) { routing = v.value }
         if let v: ConversationSettings = try s.section(.conversations) { conversations = v }
+        if let v: RedactionSettings = try s.section(.redaction) { redaction = v }
+    }
+}
+
+extension RagdConfiguration.RedactionSettings: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let s = try ConfigSection(decoder, CodingKeys.self)
+        self = s.context.defaults.redaction
+        if let v = try s.bool(.enabled) { enabled = v }
+        if let v = try s.strings(.kinds) {
+            let known = PersonalDataKind.builtIn.map(\.rawValue)
+            for kind in v where !known.contains(kind) {
+                throw s.error(.kinds, "a list of kinds from \(known.joined(separator: ", ")) (it has '\(kind)')")
+            }
+            kinds = Set(v.map(PersonalDataKind.init(rawValue:)))
+        }
+        if let v = try s.strings(.names) { names = v }
+        if let v = try s.decode([String: String].self, .patterns, requirement: "a mapping of NAME: regular expression") {
+            patterns = v
+            do {
+                _ = try customPatterns()
+            } catch let error as RedactionError {
+                throw ConfigurationError("\(s.context.file): \(s.name("patterns")): \(error.description)")
+            }
+        }
     }
 }
 

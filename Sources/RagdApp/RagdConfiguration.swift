@@ -2,12 +2,13 @@ import Foundation
 import RagAssistant
 import RagExtraction
 import RagInference
+import RagPrivacy
 import RagServer
 import RagStore
 
 /// Everything an administrator can set. Precedence, lowest first: the defaults, the YAML file
-/// (`load(file:environment:)`), the environment (`RAGD_DB`, `RAGD_HOST`, `RAGD_PORT`), then the
-/// command line's flags (which the ragd executable applies last).
+/// (`load(file:environment:flags:)`), the environment (`RAGD_DB`, `RAGD_HOST`, `RAGD_PORT`), then
+/// the command line's flags.
 ///
 /// Every key is optional in the file; the defaults run the embedded setup that `make setup`
 /// prepares under `$RAGD_CACHE` (default `~/.cache/ragd`). deploy/ragd.example.yaml documents
@@ -160,6 +161,27 @@ public struct RagdConfiguration: Sendable, Equatable {
         }
     }
 
+    /// Personal data replaced by placeholders in everything sent to the larger model.
+    public struct RedactionSettings: Sendable, Equatable {
+        /// On by default: nothing personal leaves the process unless an admin turns this off.
+        public var enabled = true
+        /// The built-in kinds redacted (`EMAIL`, `PHONE`, `IBAN`, `CARD`, `SSN`, `IP`, `PERSON`).
+        public var kinds: Set<PersonalDataKind> = Set(PersonalDataKind.builtIn)
+        /// People's names redacted besides the accounts' display names.
+        public var names: [String] = []
+        /// An administrator's own kinds: placeholder name → regular expression.
+        public var patterns: [String: String] = [:]
+
+        /// The compiled patterns. - Throws: `RedactionError` naming a bad one.
+        public func customPatterns() throws -> [CustomPattern] {
+            try patterns.sorted { $0.key < $1.key }.map { try CustomPattern(name: $0.key, pattern: $0.value) }
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case enabled, kinds, names, patterns
+        }
+    }
+
     /// The SQLite database file.
     public var database: String
     /// sqlite-vec's loadable extension.
@@ -179,9 +201,11 @@ public struct RagdConfiguration: Sendable, Equatable {
     public var search = SearchSettings()
     /// Follow-up questions and conversation limits.
     public var conversations = ConversationSettings()
+    /// What is stripped from prompts before they leave for the larger model.
+    public var redaction = RedactionSettings()
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case database, models, routing, server, ingest, search, conversations
+        case database, models, routing, server, ingest, search, conversations, redaction
         case vectorExtension = "vector_extension"
         case largeModel = "large_model"
         case auditDatabase = "audit_database"

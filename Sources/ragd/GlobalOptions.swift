@@ -13,17 +13,17 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Print llama.cpp's own log messages.")
     var verbose = false
 
-    /// The configuration file (if any), then the environment, then these flags.
-    func load() throws -> RagdConfiguration {
-        var configuration = try RagdConfiguration.load(file: config, environment: ProcessInfo.processInfo.environment)
-        if let db { configuration.database = db }
-        return configuration
+    /// The configuration file (if any), then the environment, then these flags (and a
+    /// subcommand's own `--host`/`--port`).
+    func load(host: String? = nil, port: Int? = nil) throws -> RagdConfiguration {
+        try RagdConfiguration.load(file: config, environment: ProcessInfo.processInfo.environment,
+                                   flags: CommandLineFlags(database: db, host: host, port: port))
     }
 }
 
 extension AppContext {
     /// The models and the database for a subcommand's options.
-    init(_ global: GlobalOptions) throws {
-        try self.init(configuration: try global.load(), verbose: global.verbose)
+    init(_ global: GlobalOptions, host: String? = nil, port: Int? = nil) throws {
+        try self.init(configuration: try global.load(host: host, port: port), verbose: global.verbose)
     }
 }

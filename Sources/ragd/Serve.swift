@@ -41,7 +41,7 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "ragd")
-        let context = try AppContext(global)
+        let context = try AppContext(global, host: host, port: port)
 
         // The larger model loads in its own process (seconds) while ragd loads its own models.
         let largeModelServer = context.largeModelServer()
@@ -55,9 +55,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     private func serve(_ context: AppContext, largeModelServer: LlamaServerProcess?, logger: Logger) async throws {
-        var serverConfiguration = context.configuration.server
-        if let host { serverConfiguration.host = host }
-        if let port { serverConfiguration.port = port }
+        let serverConfiguration = context.configuration.server
         // Every question and admin action goes to the audit log, with the model files' hashes.
         let daemon = try context.daemon(server: serverConfiguration)
         // Read the vectors' binary codes into memory now (seconds for a million chunks), not

@@ -7,13 +7,34 @@ import RagStore
 struct SourceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "source",
-        abstract: "Manage source folders and their groups: add, list, remove.",
+        abstract: "Manage source folders, their groups and their escalation policy: add, list, on-prem, remove.",
         discussion: """
             A source's groups decide who may read its documents: users in any of the groups. A \
             source without groups is open to every signed-in user. Changing groups takes effect \
-            at once; `ragd ingest` (or the admin page) reads the files.
+            at once; `ragd ingest` (or the admin page) reads the files. A source kept on-prem \
+            (`ragd source on-prem ID`) never has its passages sent to the larger model.
             """,
-        subcommands: [Add.self, List.self, Remove.self])
+        subcommands: [Add.self, List.self, OnPrem.self, Remove.self])
+
+    struct OnPrem: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "on-prem",
+            abstract: "Keep a source's passages from the larger model (or, with --off, allow them again).",
+            discussion: """
+                Questions whose sources include such a passage are answered by the in-process \
+                model or quoted, never escalated; the route's reason says why. Takes effect with \
+                the next question, and is recorded in the audit log.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The source's id (see `ragd source list`).") var id: Int64
+        @Flag(help: "Allow the source's passages to go to the larger model again.") var off = false
+        func run() async throws {
+            let store = try AppContext(global).store
+            try store.setSourceOnPremOnly(id: id, !off)
+            try await CommandLineAudit.record(global, "source.escalation", ["source_id": String(id), "on_prem_only": String(!off)])
+            print("Source \(id): " + (off ? "its passages may go to the larger model." : "its passages stay on-prem."))
+        }
+    }
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a source folder, or change an existing one's name or groups.")
@@ -39,7 +60,8 @@ struct SourceCommand: AsyncParsableCommand {
             for s in try AppContext(global).store.sources() {
                 let groups = GroupList.decode(s.source.groups)
                 print("\(s.source.id!)\t\(s.source.name)\t\(s.source.root)\t\(groups.isEmpty ? "everyone" : groups.joined(separator: ","))\t"
-                      + "\(s.documents) documents, \(s.failed) failed, \(s.chunks) chunks")
+                      + "\(s.documents) documents, \(s.failed) failed, \(s.chunks) chunks"
+                      + (s.source.onPremOnly ? "\ton-prem only" : ""))
             }
         }
     }

@@ -21,13 +21,20 @@ struct User: AsyncParsableCommand {
         @Argument(help: "User name (letters, digits, . _ - @).") var name: String
         @Option(help: "employee, admin or auditor.") var role: Role = .employee
         @Option(help: "Comma-separated groups.") var groups: String = ""
+        @Option(help: ArgumentHelp(
+            "The person's name as documents write it (\"Alice Example\"); redacted from what goes to the larger model.",
+            valueName: "name"))
+        var displayName: String?
         @Flag(help: "Read the password from standard input (one line).") var passwordStdin = false
 
         func run() async throws {
             let accounts = try UserCommands.accounts(global)
             let password = try UserCommands.readPassword(stdin: passwordStdin, confirm: true)
-            let user = try await UserCommands.mapErrors {
+            var user = try await UserCommands.mapErrors {
                 try await accounts.addUser(name: name, password: password, role: role, groups: GroupList.parse(groups))
+            }
+            if let displayName {
+                user = try accounts.store.accounts.updateUser(name: user.name) { $0.displayName = displayName }
             }
             try await CommandLineAudit.record(global, "user.add", ["name": user.name, "role": user.role.rawValue,
                                                                    "groups": user.groupList.joined(separator: ",")])
@@ -75,17 +82,22 @@ struct User: AsyncParsableCommand {
     }
 
     struct Set: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a user's role or groups.")
+        static let configuration = CommandConfiguration(abstract: "Change a user's role, groups or display name.")
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
         @Option(help: "employee, admin or auditor.") var role: Role?
         @Option(help: "Comma-separated groups (replaces the current ones; \"\" for none).") var groups: String?
+        @Option(help: ArgumentHelp(
+            "The person's name as documents write it (\"\" to remove); redacted from what goes to the larger model.",
+            valueName: "name"))
+        var displayName: String?
         func run() async throws {
             let accounts = try UserCommands.accounts(global)
             let user = try await UserCommands.mapErrors {
                 try accounts.store.accounts.updateUser(name: name) { user in
                     if let role { user.role = role }
                     if let groups { user.groups = GroupList.encode(GroupList.parse(groups)) }
+                    if let displayName { user.displayName = displayName.isEmpty ? nil : displayName }
                 }
             }
             try await CommandLineAudit.record(global, "user.set", ["name": user.name, "role": user.role.rawValue,
@@ -121,7 +133,7 @@ struct User: AsyncParsableCommand {
         func run() async throws {
             let accounts = try UserCommands.accounts(global)
             for user in try accounts.store.accounts.users() {
-                print("\(user.name)\t\(user.role.rawValue)\t\(user.groupList.joined(separator: ","))\t\(user.disabled ? "disabled" : "active")")
+                print("\(user.name)\t\(user.displayName ?? "")\t\(user.role.rawValue)\t\(user.groupList.joined(separator: ","))\t\(user.disabled ? "disabled" : "active")")
             }
         }
     }

@@ -13,12 +13,13 @@ import Testing
     }
 
     /// Writes `yaml` to a file and loads it with `environment` (RAGD_CACHE points into the test folder).
-    func load(_ yaml: String, environment: [String: String] = [:]) throws -> RagdConfiguration {
+    func load(_ yaml: String, environment: [String: String] = [:],
+              flags: CommandLineFlags = CommandLineFlags()) throws -> RagdConfiguration {
         let file = folder.appendingPathComponent("ragd-\(UUID().uuidString).yaml").path
         try yaml.write(toFile: file, atomically: true, encoding: .utf8)
         var environment = environment
         environment["RAGD_CACHE"] = folder.path
-        return try RagdConfiguration.load(file: file, environment: environment)
+        return try RagdConfiguration.load(file: file, environment: environment, flags: flags)
     }
 
     /// The error text of loading `yaml`, or nil when it loads.
@@ -93,6 +94,27 @@ import Testing
         #expect(message?.contains("RAGD_PORT") == true, "\(message ?? "loaded")")
     }
 
+    @Test func flagsOverrideTheEnvironmentAndTheFile() throws {
+        let yaml = """
+            database: from-file.sqlite
+            server:
+              host: 0.0.0.0
+              port: 9090
+            """
+        let environment = ["RAGD_DB": "from-env.sqlite", "RAGD_HOST": "127.0.0.2", "RAGD_PORT": "8181"]
+        let flagged = try load(yaml, environment: environment,
+                               flags: CommandLineFlags(database: "from-flag.sqlite", host: "127.0.0.3", port: 0))
+        #expect(flagged.database == "from-flag.sqlite")
+        #expect(flagged.server.host == "127.0.0.3")
+        #expect(flagged.server.port == 0)
+
+        // A flag not given leaves what the environment said.
+        let partly = try load(yaml, environment: environment, flags: CommandLineFlags(port: 7070))
+        #expect(partly.database == "from-env.sqlite")
+        #expect(partly.server.host == "127.0.0.2")
+        #expect(partly.server.port == 7070)
+    }
+
     @Test(arguments: [
         ("models:\n  thread: 2\n", "models.thread"),
         ("search:\n  rescore: 10\n", "search.rescore"),
@@ -103,6 +125,7 @@ import Testing
         ("ingest:\n  timeout: 5\n", "ingest.timeout"),
         ("conversations:\n  rewrite: model\n", "conversations.rewrite"),
         ("modles:\n  chat: x.gguf\n", "modles"),
+        ("redaction:\n  kind: [EMAIL]\n", "redaction.kind"),
     ])
     func anUnknownKeyIsNamedWithItsPath(yaml: String, key: String) {
         let message = failure(yaml)
@@ -123,6 +146,10 @@ import Testing
         ("conversations:\n  query_rewrite: llm\n", "conversations.query_rewrite is 'llm'; use off, carry_over, model"),
         ("conversations:\n  context_turns: 99\n", "conversations.context_turns must be an integer from 0 to 20"),
         ("- a\n- b\n", "must be a mapping of keys"),
+        ("redaction:\n  kinds: [EMAIL, PASSPORT]\n", "redaction.kinds must be a list of kinds from EMAIL, IBAN"),
+        ("redaction:\n  patterns:\n    EMPLOYEE_ID: 'EMP-[0-9'\n", "redaction.patterns: The redaction pattern EMPLOYEE_ID is not a valid regular expression"),
+        ("redaction:\n  patterns:\n    employee: 'EMP-[0-9]+'\n", "redaction.patterns: The redaction pattern name 'employee' must be upper-case"),
+        ("redaction:\n  enabled: maybe\n", "redaction.enabled must be true or false"),
     ])
     func aWrongValueIsNamedWithWhatItMustBe(yaml: String, expected: String) {
         let message = failure(yaml)
@@ -147,5 +174,6 @@ import Testing
             .appendingPathComponent("../../deploy/ragd.example.yaml").standardized.path
         let configuration = try RagdConfiguration.load(file: example, environment: ["RAGD_CACHE": folder.path])
         #expect(configuration.models.chatContext > 0)
+        #expect(configuration.redaction.enabled && configuration.redaction.patterns["EMPLOYEE_ID"] != nil)
     }
 }

@@ -37,6 +37,18 @@ extension RagServer {
             await recordAction("source.groups", ["source_id": String(id), "groups": groups.joined(separator: ",")], context: context)
             return HTML.redirect("/admin")
         }
+        group.post("/admin/sources/{id}/escalation") { request, context in
+            var request = request
+            let form = try await request.decodeForm(EscalationForm.self)
+            let id = try sourceId(context)
+            guard let value = form.on_prem_only, ["yes", "no"].contains(value) else {
+                throw ServerError.badRequest("on_prem_only must be yes or no.")
+            }
+            try mapStoreErrors { try store.setSourceOnPremOnly(id: id, value == "yes") }
+            await recordAction("source.escalation", ["source_id": String(id), "on_prem_only": value == "yes" ? "true" : "false"],
+                               context: context)
+            return HTML.redirect("/admin")
+        }
         group.post("/admin/sources/{id}/delete") { _, context in
             let id = try sourceId(context)
             let removed = try mapStoreErrors { try store.removeSource(id: id) }
@@ -70,8 +82,11 @@ extension RagServer {
             let form = try await request.decodeForm(UserForm.self)
             guard let role = form.role.flatMap(Role.init(rawValue:)) else { throw ServerError.badRequest("Choose a role.") }
             do {
-                let user = try await accounts.addUser(name: try required(form.name, "name"), password: try required(form.password, "password"),
+                var user = try await accounts.addUser(name: try required(form.name, "name"), password: try required(form.password, "password"),
                                                       role: role, groups: GroupList.parse(form.groups ?? ""))
+                if let display = form.display_name?.trimmingCharacters(in: .whitespaces), !display.isEmpty {
+                    user = try store.accounts.updateUser(name: user.name) { $0.displayName = display }
+                }
                 await recordAction("user.add", ["name": user.name, "role": role.rawValue, "groups": user.groupList.joined(separator: ",")],
                                    context: context)
             } catch let error as AccountError {

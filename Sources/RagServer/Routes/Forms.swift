@@ -83,11 +83,17 @@ struct GroupsForm: Decodable {
     var groups: String?
 }
 
+/// A source's escalation policy: on_prem_only yes|no.
+struct EscalationForm: Decodable {
+    var on_prem_only: String?
+}
+
 struct UserForm: Decodable {
     var name: String?
     var password: String?
     var role: String?
     var groups: String?
+    var display_name: String?
 }
 
 /// A re-ingest request, from the admin form or the JSON API: scope (all|source|document),

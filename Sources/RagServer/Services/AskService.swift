@@ -220,8 +220,11 @@ public struct AskService: Sendable {
             guard found.turns.count < limits.maxTurns else {
                 throw ServerError.badRequest("This conversation has reached \(limits.maxTurns) questions. Start a new conversation.")
             }
-            let earlier = try visibleTurns(found.turns, access: identity.access).map {
-                Conversation.Turn(question: $0.question, searchedFor: $0.searchedFor, answer: $0.answer)
+            let visible = try visibleTurns(found.turns, access: identity.access)
+            let onPrem = try store.onPremOnlyDocumentIds(Array(Set(visible.flatMap { $0.sourceList.map(\.documentId) })))
+            let earlier = visible.map {
+                Conversation.Turn(question: $0.question, searchedFor: $0.searchedFor, answer: $0.answer,
+                                  keptOnPrem: $0.sourceList.contains { onPrem.contains($0.documentId) })
             }
             return ConversationState(id: id, turn: (found.turns.compactMap(\.turn).max() ?? found.turns.count) + 1,
                                      earlier: Conversation(turns: earlier))

@@ -45,6 +45,8 @@ public struct AuditLogRecorder: Sendable {
             question.searchedFor = answer.rewrite.query
             question.rewriteMethod = answer.rewrite.method.rawValue
         }
+        question.redacted = answer.redacted.isEmpty ? nil : answer.redacted
+        question.keptOnPrem = answer.keptOnPrem.isEmpty ? nil : answer.keptOnPrem
         _ = try await log.append(.question(question, actor: Self.actor(identity), channel: channel.rawValue,
                                            clientAddress: clientAddress))
     }

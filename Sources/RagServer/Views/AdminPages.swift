@@ -24,6 +24,8 @@ struct AdminPage: PageView {
         let failed: Int
         let chunks: Int
         let lastIngest: String
+        /// Its passages never go to the larger model.
+        let onPremOnly: Bool
     }
 
     struct Job {
@@ -42,6 +44,7 @@ struct AdminPage: PageView {
 
     struct User {
         let name: String
+        let displayName: String
         let role: String
         let groups: String
         let state: String
@@ -58,7 +61,7 @@ struct AdminPage: PageView {
                 id: s.source.id!, name: s.source.name, root: s.source.root,
                 groups: GroupList.decode(s.source.groups).joined(separator: ", "),
                 documents: s.documents, failed: s.failed, chunks: s.chunks,
-                lastIngest: s.source.lastIngestAt.map(DisplayDate.string) ?? "never")
+                lastIngest: s.source.lastIngestAt.map(DisplayDate.string) ?? "never", onPremOnly: s.source.onPremOnly)
         }
         self.jobs = jobs.map { j in
             let target = j.scope == .all ? "everything" : j.scope == .source ? "source \(j.sourceId.map(String.init) ?? "?")"
@@ -72,7 +75,7 @@ struct AdminPage: PageView {
         self.users = users.map { u in
             let mayDisable = !u.disabled && u.name.lowercased() != identity.name.lowercased()
             return User(
-                name: u.name, role: u.role.rawValue, groups: u.groupList.joined(separator: ", "),
+                name: u.name, displayName: u.displayName ?? "", role: u.role.rawValue, groups: u.groupList.joined(separator: ", "),
                 state: u.disabled ? "disabled" : "active", disablePath: mayDisable ? "/admin/users/\(u.name)/disable" : nil)
         }
     }
