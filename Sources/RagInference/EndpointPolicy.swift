@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 
 #if canImport(Glibc)
@@ -30,28 +31,42 @@ public enum EndpointPolicy {
     /// (empty when `allowPublic` skipped the check).
     /// - Throws: `InferenceError(.invalidConfiguration)` saying why and what to do.
     @discardableResult
-    public static func check(url text: String, allowPublic: Bool) throws(InferenceError) -> [String] {
+    /// - Parameters:
+    ///   - setting: the configuration key the URL came from, for the message.
+    ///   - allowKey: the key that would allow a public address, for the message.
+    public static func check(url text: String, allowPublic: Bool, setting: String = "large_model.url",
+                             allowKey: String = "large_model.allow_public_endpoint") throws(InferenceError) -> [String] {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
               let host = url.host, !host.isEmpty
         else {
-            throw InferenceError(.invalidConfiguration, "large_model.url \(text) is not an http(s) URL.")
+            throw InferenceError(.invalidConfiguration, "\(setting) \(text) is not an http(s) URL.")
         }
         if allowPublic { return [] }
         let addresses = resolve(host)
         guard !addresses.isEmpty else {
             throw InferenceError(.invalidConfiguration,
-                                 "large_model.url: the host \(host) does not resolve, so ragd cannot check that it is inside "
+                                 "\(setting): the host \(host) does not resolve, so ragd cannot check that it is inside "
                                      + "the network. Use an IP address or a name your resolver knows.")
         }
         let outside = addresses.filter { !isInternal($0) }
         guard outside.isEmpty else {
             throw InferenceError(.invalidConfiguration,
-                                 "large_model.url \(text) resolves to \(outside.joined(separator: ", ")), outside loopback and "
-                                     + "private ranges: ragd refuses to send questions and documents out of the network. Use an "
-                                     + "endpoint inside the network, or set large_model.allow_public_endpoint: true if you really "
+                                 "\(setting) \(text) resolves to \(outside.joined(separator: ", ")), outside loopback and "
+                                     + "private ranges: ragd refuses to send anything out of the network. Use an "
+                                     + "endpoint inside the network, or set \(allowKey): true if you really "
                                      + "mean to.")
         }
         return addresses
+    }
+
+    /// An HTTP client for requests to `url` after `check`: it connects to the checked address
+    /// and never resolves the name again (see `pinned`). A URL with an IP address, or one
+    /// allowed public, gets the shared client.
+    /// - Throws: `InferenceError(.invalidConfiguration)` as `check` does.
+    public static func client(for url: String, allowPublic: Bool, setting: String, allowKey: String) throws(InferenceError) -> HTTPClient {
+        let addresses = try check(url: url, allowPublic: allowPublic, setting: setting, allowKey: allowKey)
+        guard let host = URL(string: url)?.host, !isNumeric(host), let first = addresses.first else { return .shared }
+        return PinnedHTTPClients.client(connecting: host, to: first)
     }
 
     /// Whether `host` is an IPv4 or IPv6 literal (with or without brackets).

@@ -21,14 +21,17 @@ public struct RagServer: Sendable {
     public let logger: Logger
     /// Names of the loaded models, for /readyz.
     public let modelNames: [String: String]
+    /// Sign-in through the identity provider, when configured.
+    public let oidc: OIDCProvider?
     let loginLimiter = RateLimiter(limit: 5, window: 300)
     /// Searches run a few at a time (each embeds the query); a bounded number wait, the rest
     /// get 503 + Retry-After instead of an ever longer queue.
     let searchGate = AnswerGate(maxRunning: 4, maxWaiting: 32, metrics: nil, retryAfterSeconds: 1)
 
     public init(store: RagStore, assistant: Assistant, configuration: ServerConfiguration = ServerConfiguration(),
-                audit: AuditLogRecorder? = nil, logger: Logger = Logger(label: "ragd.server")) {
+                audit: AuditLogRecorder? = nil, oidc: OIDCProvider? = nil, logger: Logger = Logger(label: "ragd.server")) {
         self.store = store
+        self.oidc = oidc
         self.accounts = Accounts(store: store, bcryptCost: configuration.bcryptCost, sessionHours: configuration.sessionHours)
         let metrics = ServerMetrics()
         self.metrics = metrics
@@ -52,6 +55,7 @@ public struct RagServer: Sendable {
         router.add(middleware: MetricsAndLogMiddleware(metrics: metrics))
         router.add(middleware: AuthenticationMiddleware(accounts: accounts, trustedHeader: configuration.trustedHeader))
         addPublicRoutes(to: router)
+        addOIDCRoutes(to: router)
         let signedIn = router.group().add(middleware: RequireRole(.employee, .admin, .auditor)).group(context: SignedInContext.self)
         addAskRoutes(to: signedIn)
         addDocumentRoutes(to: signedIn)

@@ -19,6 +19,11 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     public var questionsPerMinute = 20
     /// Sign-in through a header set by an authenticating reverse proxy; nil (off) by default.
     public var trustedHeader: TrustedHeader?
+    /// Sign-in through the company's OpenID Connect provider; nil (off) by default.
+    public var oidc: OIDCSettings?
+    /// Whether accounts may sign in with a ragd password. Turn off once everyone signs in
+    /// through the identity provider (API tokens keep working).
+    public var localAccounts = true
 
     /// Trusted-header sign-in: the proxy authenticates and names the user in a header.
     public struct TrustedHeader: Sendable, Equatable, Codable {

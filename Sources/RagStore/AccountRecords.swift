@@ -27,6 +27,8 @@ public struct UserRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var createdAt: Date
     /// The person's name as written in documents ("Alice Example"); nil when not given.
     public var displayName: String?
+    /// `issuer#sub` when the account signs in through the identity provider.
+    public var oidcSubject: String? = nil
 
     public init(id: Int64? = nil, name: String, passwordHash: String?, role: Role, groups: [String],
                 disabled: Bool = false, createdAt: Date = Date(), displayName: String? = nil) {
@@ -47,6 +49,7 @@ public struct UserRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
         case passwordHash = "password_hash"
         case createdAt = "created_at"
         case displayName = "display_name"
+        case oidcSubject = "oidc_subject"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

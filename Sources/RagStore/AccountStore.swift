@@ -32,6 +32,34 @@ public struct AccountStore: Sendable {
         try writer.read { db in try UserRecord.order(Column("name")).fetchAll(db) }
     }
 
+    /// The account of a person the identity provider signed in, found by `subject` (issuer#sub)
+    /// and brought up to date (display name, groups, and the role when `role` is given), or
+    /// created on their first sign-in (no password: they sign in only through the provider).
+    /// - Returns: the account, and whether it was created.
+    /// - Throws: `StoreError(.conflict)` when `name` belongs to another account: a local
+    ///   account is never taken over by a provider's sign-in.
+    public func providerAccount(subject: String, name: String, displayName: String?, groups: [String], role: Role?) throws
+        -> (user: UserRecord, created: Bool)
+    {
+        try writer.write { db in
+            if var user = try UserRecord.filter(Column("oidc_subject") == subject).fetchOne(db) {
+                user.displayName = displayName ?? user.displayName
+                user.groups = GroupList.encode(groups)
+                if let role { user.role = role }
+                try user.update(db)
+                return (user, false)
+            }
+            if try UserRecord.filter(sql: "name = ? COLLATE NOCASE", arguments: [name]).fetchOne(db) != nil {
+                throw StoreError(.conflict, "An account named \(name) exists already in ragd and does not belong to this identity-provider "
+                                 + "account. Ask an administrator to rename or remove it.")
+            }
+            var user = UserRecord(name: name, passwordHash: nil, role: role ?? .employee, groups: groups, displayName: displayName)
+            user.oidcSubject = subject
+            try user.insert(db)
+            return (user, true)
+        }
+    }
+
     /// Every account's display name (disabled accounts too: their names still appear in
     /// documents), for redaction.
     public func displayNames() throws -> [String] {

@@ -254,11 +254,15 @@ enum Schema {
                 CREATE INDEX history_conversation ON history(conversation_id, turn);
                 """)
         }
-        migrator.registerMigration("v6: display names, sources kept on-prem") { db in
+        migrator.registerMigration("v6: display names, identity-provider accounts, sources kept on-prem") { db in
             try db.execute(sql: """
                 -- The person's name as colleagues write it ("Alice Example"): shown on pages, and
                 -- redacted from everything sent to a model outside the process.
                 ALTER TABLE user ADD COLUMN display_name TEXT;
+                -- "issuer#sub" of an account created by sign-in through the identity provider:
+                -- the key it is found by at the next sign-in (never the name, which can change).
+                ALTER TABLE user ADD COLUMN oidc_subject TEXT;
+                CREATE UNIQUE INDEX user_oidc_subject ON user(oidc_subject) WHERE oidc_subject IS NOT NULL;
                 -- 1: passages of this source never go to the larger model (escalation policy).
                 ALTER TABLE source ADD COLUMN on_prem_only INTEGER NOT NULL DEFAULT 0 CHECK (on_prem_only IN (0, 1));
                 """)

@@ -31,7 +31,7 @@ public actor ServerFixture {
         public func router(configuration: ServerConfiguration? = nil) -> Hummingbird.Router<RagRequestContext> {
             guard let configuration else { return server.buildRouter() }
             return RagServer(store: store, assistant: server.askService.assistant, configuration: configuration,
-                             audit: server.audit).buildRouter()
+                             audit: server.audit, oidc: try? configuration.oidc.map { try OIDCProvider(settings: $0) }).buildRouter()
         }
     }
 

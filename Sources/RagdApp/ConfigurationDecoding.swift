@@ -28,7 +28,8 @@ extension RagdConfiguration {
             }
             // An empty file (or only comments) keeps every default.
             if let node {
-                let context = DecodingContext(file: file, defaults: defaults, cache: cacheDirectory(environment: environment))
+                let context = DecodingContext(file: file, defaults: defaults, cache: cacheDirectory(environment: environment),
+                                              environment: environment)
                 do {
                     configuration = try YAMLDecoder().decode(RagdConfiguration.self, from: node,
                                                              userInfo: [DecodingContext.key: context])
@@ -90,6 +91,8 @@ struct DecodingContext {
     let file: String
     let defaults: RagdConfiguration
     let cache: String
+    /// For secrets named by the file (`client_secret_env`).
+    var environment: [String: String] = [:]
 
     static func of(_ decoder: any Decoder) -> DecodingContext {
         guard let context = decoder.userInfo[key] as? DecodingContext else {
@@ -358,6 +361,8 @@ struct ServerSection: Decodable {
         case maxWaitingAnswers = "max_waiting_answers"
         case questionsPerMinute = "questions_per_minute"
         case trustedHeader = "trusted_header"
+        case oidc
+        case localAccounts = "local_accounts"
     }
 
     init(from decoder: any Decoder) throws {
@@ -372,6 +377,78 @@ struct ServerSection: Decodable {
         if let v = try s.int(.maxWaitingAnswers) { value.maxWaitingAnswers = v }
         if let v = try s.int(.questionsPerMinute) { value.questionsPerMinute = v }
         if let v: TrustedHeaderSection = try s.section(.trustedHeader) { value.trustedHeader = v.value }
+        if let v: OIDCSection = try s.section(.oidc) { value.oidc = v.value }
+        if let v = try s.bool(.localAccounts) { value.localAccounts = v }
+        if !value.localAccounts && value.oidc == nil && value.trustedHeader == nil {
+            throw ConfigurationError("\(s.context.file): server.local_accounts is false, but neither server.oidc nor "
+                                     + "server.trusted_header is set: nobody could sign in.")
+        }
+    }
+}
+
+/// `server.oidc:`: the identity provider. The client secret comes from the environment or a
+/// file, never from this file.
+struct OIDCSection: Decodable {
+    var value: OIDCSettings
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case issuer
+        case clientId = "client_id"
+        case clientSecretEnv = "client_secret_env"
+        case clientSecretFile = "client_secret_file"
+        case redirectURL = "redirect_url"
+        case scopes
+        case usernameClaim = "username_claim"
+        case groupsClaim = "groups_claim"
+        case roleGroups = "role_groups"
+        case providerName = "provider_name"
+        case allowPublicIssuer = "allow_public_issuer"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let s = try ConfigSection(decoder, CodingKeys.self)
+        func needed(_ key: CodingKeys, _ example: String) throws -> String {
+            guard let v = try s.string(key) else {
+                throw ConfigurationError("\(s.context.file): server.oidc needs \(key.stringValue) (e.g. \(example)).")
+            }
+            return v
+        }
+        let issuer = try needed(.issuer, "https://sso.example.com/realms/corp")
+        let redirect = try needed(.redirectURL, "https://ragd.example.com/auth/oidc/callback")
+        guard URL(string: redirect)?.path == "/auth/oidc/callback" else {
+            throw s.error(.redirectURL, "this server's address followed by /auth/oidc/callback")
+        }
+        var secret: String?
+        if let name = try s.string(.clientSecretEnv) {
+            guard let v = s.context.environment[name], !v.isEmpty else {
+                throw ConfigurationError("\(s.context.file): server.oidc.client_secret_env names \(name), which is not set in the environment.")
+            }
+            secret = v
+        }
+        if let path = try s.string(.clientSecretFile) {
+            guard secret == nil else { throw s.error(.clientSecretFile, "left out when client_secret_env is set") }
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+                  !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+            else {
+                throw ConfigurationError("\(s.context.file): server.oidc.client_secret_file \(path) cannot be read or is empty.")
+            }
+            secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        value = OIDCSettings(issuer: issuer, clientId: try needed(.clientId, "ragd"), clientSecret: secret, redirectURL: redirect)
+        if let v = try s.strings(.scopes) {
+            guard v.contains("openid") else { throw s.error(.scopes, "a list of scopes that includes openid") }
+            value.scopes = v
+        }
+        if let v = try s.string(.usernameClaim) { value.usernameClaim = v }
+        if let v = try s.string(.groupsClaim) { value.groupsClaim = v }
+        if let v = try s.decode([String: String].self, .roleGroups, requirement: "a mapping of admin/auditor: group name") {
+            for role in v.keys where role != "admin" && role != "auditor" {
+                throw s.error(.roleGroups, "a mapping with the keys admin and auditor (it has '\(role)')")
+            }
+            value.roleGroups = v
+        }
+        if let v = try s.string(.providerName) { value.providerName = v }
+        if let v = try s.bool(.allowPublicIssuer) { value.allowPublicIssuer = v }
     }
 }
 

@@ -21,7 +21,10 @@ public struct Daemon: Sendable {
                 modelHashes: [String: String], logger: Logger = Logger(label: "ragd.server")) throws {
         auditLog = try AuditLog(path: auditPath)
         let recorder = AuditLogRecorder(log: auditLog, modelHashes: modelHashes)
-        server = RagServer(store: store, assistant: assistant, configuration: configuration, audit: recorder, logger: logger)
+        // The identity provider's issuer must pass the no-egress policy before ragd starts.
+        let oidc = try configuration.oidc.map { try OIDCProvider(settings: $0) }
+        server = RagServer(store: store, assistant: assistant, configuration: configuration, audit: recorder, oidc: oidc,
+                           logger: logger)
     }
 
     /// The HTTP application on `server.configuration`'s address (port 0 picks a free one).

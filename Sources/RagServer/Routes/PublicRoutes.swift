@@ -21,6 +21,11 @@ extension RagServer {
         router.post("/login") { request, context in
             var request = request
             let form = try await request.decodeForm(LoginForm.self)
+            guard configuration.localAccounts else {
+                return loginPage(next: form.next, error: "Sign-in with a ragd password is turned off here: use "
+                                 + (oidc.map { "Sign in with \($0.settings.providerName)" } ?? "your company's sign-in") + ".",
+                                 status: .forbidden)
+            }
             guard let expected = request.cookies[Self.loginCookie]?.value, let sent = form.csrf,
                   Accounts.constantTimeEqual(expected, sent)
             else { return loginPage(next: form.next, error: "The sign-in form expired. Please try again.", status: .forbidden) }
@@ -81,7 +86,7 @@ extension RagServer {
         }
     }
 
-    private func signIn(_ user: UserRecord, next: String?) throws -> Response {
+    func signIn(_ user: UserRecord, next: String?) throws -> Response {
         let session = try accounts.startSession(for: user)
         var response = HTML.redirect(Self.safeNext(next))
         response.setCookie(sessionCookie(value: session.cookie, maxAge: Int(accounts.sessionLifetime)))
@@ -101,9 +106,11 @@ extension RagServer {
         return next
     }
 
-    private func loginPage(next: String?, error: String?, status: HTTPResponse.Status = .ok) -> Response {
+    func loginPage(next: String?, error: String?, status: HTTPResponse.Status = .ok) -> Response {
         let token = Accounts.randomToken()
-        var response = Views.response(LoginPage(error: error, loginToken: token, next: Self.safeNext(next)), status: status)
+        let page = LoginPage(error: error, loginToken: token, next: Self.safeNext(next), localAccounts: configuration.localAccounts,
+                             providerName: oidc?.settings.providerName)
+        var response = Views.response(page, status: status)
         response.setCookie(Cookie(name: Self.loginCookie, value: token, maxAge: 3600, path: "/",
                                   secure: configuration.secureCookies, httpOnly: true, sameSite: .strict))
         return response

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The sign-in page (`login.mustache`). Its form carries a token that must match the
 /// `ragd_login` cookie set with the page, so a sign-in cannot be posted from another site.
 struct LoginPage: PageView {
@@ -8,6 +10,17 @@ struct LoginPage: PageView {
     let loginToken: String
     /// Where to go after signing in: a local path (``RagServer/safeNext(_:)``).
     let next: String
+    /// The password form is shown.
+    let localAccounts: Bool
+    /// The identity provider's button label, when sign-in through one is configured.
+    let providerName: String?
+
+    /// Where the identity provider's button leads, with the page to come back to.
+    var providerLink: String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~/")
+        return "/auth/oidc/login?next=" + (next.addingPercentEncoding(withAllowedCharacters: allowed) ?? "/")
+    }
 }
 
 /// The first-admin page (`setup.mustache`), reached through the one-time setup link.
