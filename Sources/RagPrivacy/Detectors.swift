@@ -30,20 +30,8 @@ enum Detectors {
     /// end) that is a valid IBAN: "DE89 3704 0044 0532 0130 00 EUR" keeps the IBAN only.
     static func ibans(_ string: NSString) -> [NSRange] {
         candidates(ibanShape, string).compactMap { m in
-            let text = Array(string.substring(with: m.range).utf16)
-            var compact: [UInt8] = []
-            var ends: [(utf16End: Int, length: Int)] = []
-            for (i, unit) in text.enumerated() where unit != 32 {
-                compact.append(UInt8(truncatingIfNeeded: unit))
-                let atBoundary = i + 1 == text.count || text[i + 1] == 32
-                if atBoundary { ends.append((i + 1, compact.count)) }
-            }
-            for end in ends.reversed() where end.length >= 15 {
-                if Checksums.ibanValid(Array(compact.prefix(end.length))) {
-                    return NSRange(location: m.range.location, length: end.utf16End)
-                }
-            }
-            return nil
+            longestValidPrefix(of: m.range, in: string, separators: [32], minimum: 15, character: { UInt8(truncatingIfNeeded: $0) },
+                               valid: Checksums.ibanValid)
         }
     }
 
@@ -51,23 +39,31 @@ enum Detectors {
 
     private static let cardShape = regex("(?<![0-9+-])[0-9](?:[ -]?[0-9]){11,18}(?![0-9])")
 
+    /// The longest prefix at a group boundary with a card scheme's prefix and a valid Luhn
+    /// digit: "4111-1111-1111-1111 12 27" keeps the card number without the expiry.
     static func cards(_ string: NSString) -> [NSRange] {
         candidates(cardShape, string).compactMap { m in
-            let text = Array(string.substring(with: m.range).utf16)
-            var digits: [UInt8] = []
-            var ends: [(utf16End: Int, count: Int)] = []
-            for (i, unit) in text.enumerated() where unit >= 48 && unit <= 57 {
-                digits.append(UInt8(unit - 48))
-                if i + 1 == text.count || text[i + 1] == 32 || text[i + 1] == 45 { ends.append((i + 1, digits.count)) }
-            }
-            for end in ends.reversed() where end.count >= 12 {
-                let number = Array(digits.prefix(end.count))
-                if Checksums.hasCardPrefix(number) && Checksums.luhn(number) {
-                    return NSRange(location: m.range.location, length: end.utf16End)
-                }
-            }
-            return nil
+            longestValidPrefix(of: m.range, in: string, separators: [32, 45], minimum: 12, character: { UInt8($0 - 48) },
+                               valid: { Checksums.hasCardPrefix($0) && Checksums.luhn($0) })
         }
+    }
+
+    /// Of the candidate at `range`, the longest prefix that ends at a separator or at the
+    /// candidate's end, has at least `minimum` characters besides the separators, and is
+    /// `valid` (its characters mapped by `character`).
+    private static func longestValidPrefix(of range: NSRange, in string: NSString, separators: Set<UInt16>, minimum: Int,
+                                           character: (UInt16) -> UInt8, valid: ([UInt8]) -> Bool) -> NSRange? {
+        let text = Array(string.substring(with: range).utf16)
+        var kept: [UInt8] = []
+        var ends: [(utf16End: Int, count: Int)] = []
+        for (i, unit) in text.enumerated() where !separators.contains(unit) {
+            kept.append(character(unit))
+            if i + 1 == text.count || separators.contains(text[i + 1]) { ends.append((i + 1, kept.count)) }
+        }
+        for end in ends.reversed() where end.count >= minimum && valid(Array(kept.prefix(end.count))) {
+            return NSRange(location: range.location, length: end.utf16End)
+        }
+        return nil
     }
 
     // MARK: US social security numbers

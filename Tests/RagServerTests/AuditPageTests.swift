@@ -106,6 +106,27 @@ import Testing
         }
     }
 
+    @Test func keepingASourceOnPremIsShownAndRecorded() async throws {
+        try await withServer { client, parts in
+            let session = try await client.signIn("adam")
+            defer { try? parts.store.setSourceOnPremOnly(id: parts.restrictedSourceId, false) }
+            let kept = try await client.postForm(
+                "/admin/sources/\(parts.restrictedSourceId)/escalation", ["on_prem_only": "yes", "csrf": session.csrf],
+                cookie: session.cookie)
+            #expect(kept.status == .seeOther)
+            #expect(try parts.store.source(id: parts.restrictedSourceId)?.onPremOnly == true)
+            let page = try await client.get("/admin", cookie: session.cookie)
+            #expect(page.text.contains("kept on-prem"))
+            let last = try #require(try parts.auditLog.records(matching: AuditFilter(user: "adam", kind: .admin), limit: 1000).last)
+            #expect(last.event.action == "source.escalation")
+            #expect(last.event.details["on_prem_only"] == "true")
+            let bad = try await client.postForm(
+                "/admin/sources/\(parts.restrictedSourceId)/escalation", ["on_prem_only": "maybe", "csrf": session.csrf],
+                cookie: session.cookie)
+            #expect(bad.status == .badRequest)
+        }
+    }
+
     static func today() -> String {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd"
