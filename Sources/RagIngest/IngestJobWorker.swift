@@ -74,6 +74,11 @@ public struct IngestJobWorker: Service {
                     return
                 }
                 summary = try await pipeline.ingest(sources: [source], progress: progress, shouldStop: stop)
+                if !summary.stopped {
+                    // Every finished source job is a sync: its outcome, and the next one scheduled.
+                    let missing = summary.failed.first { $0.path == source.root }
+                    try store.recordSync(sourceId: sourceId, failure: missing?.reason, result: Self.describe(summary))
+                }
             case .document:
                 guard let documentId = job.documentId, let document = try store.document(id: documentId) else {
                     try store.jobs.finish(id: id, status: .failed, message: "the document no longer exists")
@@ -91,6 +96,9 @@ public struct IngestJobWorker: Service {
                 logger.info("ingest job finished", metadata: ["job": "\(id)", "summary": "\(text)"])
             }
         } catch {
+            if job.scope == .source, let sourceId = job.sourceId {
+                try? store.recordSync(sourceId: sourceId, failure: "\(error)", result: "")
+            }
             try? store.jobs.finish(id: id, status: .failed, message: "\(error)")
             logger.error("ingest job failed", metadata: ["job": "\(id)", "error": "\(error)"])
         }

@@ -66,6 +66,20 @@ public final class ServerMetrics: Sendable {
             registry.makeGauge(name: "ragd_ingest_files_total", help: "Files in the running ingest job")
                 .set(Double(running?.filesTotal ?? 0))
         }
+        if let sources = try? store.sources() {
+            let now = Date()
+            for source in sources.map(\.source) where source.syncSeconds != nil || source.lastSyncAt != nil {
+                let labels = [("source_id", String(source.id!))]
+                registry.makeGauge(name: "ragd_source_sync_failures", labels: labels,
+                                   help: "Failed syncs in a row of a source (0: the last one worked)")
+                    .set(Double(source.syncFailures))
+                if let last = source.lastSyncAt {
+                    registry.makeGauge(name: "ragd_source_last_sync_age_seconds", labels: labels,
+                                       help: "Seconds since a source's last sync")
+                        .set(now.timeIntervalSince(last))
+                }
+            }
+        }
         if let counts = try? store.indexCounts() {
             registry.makeGauge(name: "ragd_chunks", help: "Chunks in the index").set(Double(counts.chunks))
         }

@@ -14,12 +14,25 @@ public struct SourceRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     public var lastIngestAt: Date?
     /// Its passages never go to the larger model: questions they answer stay on-prem.
     public var onPremOnly: Bool = false
+    /// Synced by itself every this many seconds; nil: only when an admin asks.
+    public var syncSeconds: Int? = nil
+    /// When the next scheduled sync is due.
+    public var nextSyncAt: Date? = nil
+    /// The last sync, what it found ("3 files: 1 new, …", or why it failed), and the failures in a row.
+    public var lastSyncAt: Date? = nil
+    public var lastSyncResult: String? = nil
+    public var syncFailures: Int = 0
 
     enum CodingKeys: String, CodingKey {
         case id, root, name, groups
         case createdAt = "created_at"
         case lastIngestAt = "last_ingest_at"
         case onPremOnly = "on_prem_only"
+        case syncSeconds = "sync_seconds"
+        case nextSyncAt = "next_sync_at"
+        case lastSyncAt = "last_sync_at"
+        case lastSyncResult = "last_sync_result"
+        case syncFailures = "sync_failures"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

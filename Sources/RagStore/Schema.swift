@@ -267,6 +267,18 @@ enum Schema {
                 ALTER TABLE source ADD COLUMN on_prem_only INTEGER NOT NULL DEFAULT 0 CHECK (on_prem_only IN (0, 1));
                 """)
         }
+        migrator.registerMigration("v7: sources kept in sync") { db in
+            try db.execute(sql: """
+                -- Every how many seconds the source is synced by itself (NULL: only when asked).
+                ALTER TABLE source ADD COLUMN sync_seconds INTEGER CHECK (sync_seconds IS NULL OR sync_seconds >= 1);
+                -- When the scheduler queues its next sync (NULL: not scheduled).
+                ALTER TABLE source ADD COLUMN next_sync_at TEXT;
+                -- The last sync (scheduled or asked for), what it found, and how many failed in a row.
+                ALTER TABLE source ADD COLUMN last_sync_at TEXT;
+                ALTER TABLE source ADD COLUMN last_sync_result TEXT;
+                ALTER TABLE source ADD COLUMN sync_failures INTEGER NOT NULL DEFAULT 0;
+                """)
+        }
         return migrator
     }
 }

@@ -339,6 +339,7 @@ extension RagdConfiguration.IngestSettings: Decodable {
         if let v = try s.int(.fileMemoryMB, range: 256...Int.max) { fileMemoryMB = v }
         if let v = try s.bool(.ocr) { ocr = v }
         if let v = try s.int(.ocrMaxPages, range: 0...Int.max) { ocrMaxPages = v }
+        if let v = try s.int(.syncCheckSeconds, range: 1...3600) { syncCheckSeconds = v }
         if let path = try s.string(.extractHelper) {
             guard path.hasPrefix("/") else {
                 throw ConfigurationError("\(s.context.file): ingest.extract_helper must be an absolute path (of ragd-extract).")

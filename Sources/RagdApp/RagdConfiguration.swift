@@ -113,9 +113,12 @@ public struct RagdConfiguration: Sendable, Equatable {
         public var ocrMaxPages = 200
         /// The extraction helper to run; nil runs this executable's `extract-file`.
         public var extractHelper: String?
+        /// How often `ragd serve` looks for sources whose scheduled sync is due, in seconds.
+        public var syncCheckSeconds = 5
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case isolate, ocr
+            case syncCheckSeconds = "sync_check_seconds"
             case fileTimeoutSeconds = "file_timeout_seconds"
             case fileMemoryMB = "file_memory_mb"
             case ocrMaxPages = "ocr_max_pages"

@@ -87,6 +87,9 @@ struct Serve: AsyncParsableCommand {
             store: context.store, embedder: context.embedder, extractor: context.configuration.ingest.extractor)
         pipeline.force = false
         let worker = IngestJobWorker(pipeline: pipeline)
+        // Sources with a sync interval get a re-ingest job queued when it is due.
+        let scheduler = SourceSyncScheduler(store: context.store,
+                                            checkInterval: .seconds(context.configuration.ingest.syncCheckSeconds))
         // The web app opens once the larger model answers, so that "ready" means ready.
         if let largeModelServer {
             logger.notice("waiting for the larger model to load", metadata: ["model": "\(largeModelServer.configuration.modelName)"])
@@ -94,7 +97,9 @@ struct Serve: AsyncParsableCommand {
         }
         // Started in order, stopped in reverse: the server stops first (answers in flight
         // finish), then the ingest worker (the file in hand finishes), then llama-server.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: worker), .init(service: app)]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: worker), .init(service: scheduler), .init(service: app),
+        ]
         if let largeModelServer { services.insert(.init(service: largeModelServer), at: 0) }
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -14,7 +14,43 @@ struct SourceCommand: AsyncParsableCommand {
             at once; `ragd ingest` (or the admin page) reads the files. A source kept on-prem \
             (`ragd source on-prem ID`) never has its passages sent to the larger model.
             """,
-        subcommands: [Add.self, List.self, OnPrem.self, Remove.self])
+        subcommands: [Add.self, List.self, Sync.self, OnPrem.self, Remove.self])
+
+    struct Sync: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Keep a source in sync by itself: re-ingest it every interval (or, with --off, only when asked).",
+            discussion: """
+                `ragd serve` queues a re-ingest job when the interval has passed (new, changed and \
+                deleted files; unchanged files cost a hash). A source whose folder cannot be read \
+                waits twice as long after each failure, up to a day. `ragd source list` shows the \
+                last sync, the next, and what it found. Recorded in the audit log.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The source's id (see `ragd source list`).") var id: Int64
+        @Option(help: ArgumentHelp("How often: 30s, 15m, 2h or 1d (at least 10s).", valueName: "interval")) var every: String?
+        @Flag(help: "Sync only when asked.") var off = false
+        func run() async throws {
+            guard off != (every != nil) else { throw ValidationError("Give --every INTERVAL or --off.") }
+            let seconds = try every.map { text -> Int in
+                guard let s = Self.seconds(text), s >= 10 else {
+                    throw ValidationError("--every takes a number and a unit, at least 10s: 30s, 15m, 2h, 1d (it is '\(text)').")
+                }
+                return s
+            }
+            let store = try AppContext(global).store
+            try store.setSourceSync(id: id, seconds: seconds)
+            try await CommandLineAudit.record(global, "source.sync", ["source_id": String(id), "every_seconds": seconds.map(String.init) ?? "off"])
+            print("Source \(id): " + (seconds.map { "synced every \(RagStore.describe(seconds: TimeInterval($0))) while ragd serve runs." }
+                                        ?? "synced only when asked."))
+        }
+
+        /// "30s", "15m", "2h", "1d" in seconds.
+        static func seconds(_ text: String) -> Int? {
+            let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+            guard let unit = text.last.flatMap({ units[$0] }), let n = Int(text.dropLast()), n > 0 else { return nil }
+            return n * unit
+        }
+    }
 
     struct OnPrem: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -62,6 +98,13 @@ struct SourceCommand: AsyncParsableCommand {
                 print("\(s.source.id!)\t\(s.source.name)\t\(s.source.root)\t\(groups.isEmpty ? "everyone" : groups.joined(separator: ","))\t"
                       + "\(s.documents) documents, \(s.failed) failed, \(s.chunks) chunks"
                       + (s.source.onPremOnly ? "\ton-prem only" : ""))
+                if let every = s.source.syncSeconds {
+                    let next = s.source.nextSyncAt.map { ISO8601DateFormatter().string(from: $0) } ?? "after the running job"
+                    print("\tsync every \(RagStore.describe(seconds: TimeInterval(every))), next \(next)")
+                }
+                if let last = s.source.lastSyncAt {
+                    print("\tlast sync \(ISO8601DateFormatter().string(from: last)): \(s.source.lastSyncResult ?? "")")
+                }
             }
         }
     }

@@ -37,6 +37,17 @@ extension RagServer {
             await recordAction("source.groups", ["source_id": String(id), "groups": groups.joined(separator: ",")], context: context)
             return HTML.redirect("/admin")
         }
+        group.post("/admin/sources/{id}/sync") { request, context in
+            var request = request
+            let form = try await request.decodeForm(SyncForm.self)
+            let id = try sourceId(context)
+            let every = form.every ?? ""
+            let seconds: Int? = every == "off" ? nil : Int(every)
+            guard every == "off" || (seconds ?? 0) >= 10 else { throw ServerError.badRequest("every must be off or at least 10 seconds.") }
+            try mapStoreErrors { try store.setSourceSync(id: id, seconds: seconds) }
+            await recordAction("source.sync", ["source_id": String(id), "every_seconds": seconds.map(String.init) ?? "off"], context: context)
+            return HTML.redirect("/admin")
+        }
         group.post("/admin/sources/{id}/escalation") { request, context in
             var request = request
             let form = try await request.decodeForm(EscalationForm.self)

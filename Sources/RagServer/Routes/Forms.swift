@@ -83,6 +83,11 @@ struct GroupsForm: Decodable {
     var groups: String?
 }
 
+/// A source's sync interval: every = seconds, or "off".
+struct SyncForm: Decodable {
+    var every: String?
+}
+
 /// A source's escalation policy: on_prem_only yes|no.
 struct EscalationForm: Decodable {
     var on_prem_only: String?

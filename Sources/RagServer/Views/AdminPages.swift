@@ -26,6 +26,27 @@ struct AdminPage: PageView {
         let lastIngest: String
         /// Its passages never go to the larger model.
         let onPremOnly: Bool
+        let syncChoices: [SyncChoice]
+        /// "every 15 min; next 14:05; last 13:50: 3 files: …", nil when it never synced and has no interval.
+        let syncStatus: String?
+        /// Set while the source keeps failing: why, and when it is tried again.
+        let syncFailing: String?
+    }
+
+    struct SyncChoice {
+        let value: String
+        let label: String
+        let selected: Bool
+
+        /// The intervals the page offers, with the source's own when it is another.
+        static func choices(current: Int?) -> [SyncChoice] {
+            var options: [(String, String)] = [("off", "only when asked"), ("900", "every 15 min"), ("3600", "every hour"),
+                                                ("86400", "every day")]
+            if let current, !options.contains(where: { $0.0 == String(current) }) {
+                options.append((String(current), "every " + RagStore.describe(seconds: TimeInterval(current))))
+            }
+            return options.map { SyncChoice(value: $0.0, label: $0.1, selected: $0.0 == (current.map(String.init) ?? "off")) }
+        }
     }
 
     struct Job {
@@ -61,7 +82,9 @@ struct AdminPage: PageView {
                 id: s.source.id!, name: s.source.name, root: s.source.root,
                 groups: GroupList.decode(s.source.groups).joined(separator: ", "),
                 documents: s.documents, failed: s.failed, chunks: s.chunks,
-                lastIngest: s.source.lastIngestAt.map(DisplayDate.string) ?? "never", onPremOnly: s.source.onPremOnly)
+                lastIngest: s.source.lastIngestAt.map(DisplayDate.string) ?? "never", onPremOnly: s.source.onPremOnly,
+                syncChoices: SyncChoice.choices(current: s.source.syncSeconds), syncStatus: Self.syncStatus(s.source),
+                syncFailing: s.source.syncFailures > 0 ? s.source.lastSyncResult : nil)
         }
         self.jobs = jobs.map { j in
             let target = j.scope == .all ? "everything" : j.scope == .source ? "source \(j.sourceId.map(String.init) ?? "?")"
@@ -78,6 +101,17 @@ struct AdminPage: PageView {
                 name: u.name, displayName: u.displayName ?? "", role: u.role.rawValue, groups: u.groupList.joined(separator: ", "),
                 state: u.disabled ? "disabled" : "active", disablePath: mayDisable ? "/admin/users/\(u.name)/disable" : nil)
         }
+    }
+}
+
+extension AdminPage {
+    static func syncStatus(_ source: SourceRecord) -> String? {
+        var parts: [String] = []
+        if let next = source.nextSyncAt, source.syncSeconds != nil { parts.append("next " + DisplayDate.string(next)) }
+        if let last = source.lastSyncAt, source.syncFailures == 0 {
+            parts.append("last " + DisplayDate.string(last) + (source.lastSyncResult.map { ": " + $0 } ?? ""))
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
 }
 

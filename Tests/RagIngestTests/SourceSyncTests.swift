@@ -1,0 +1,93 @@
+import Foundation
+import RagIngest
+import RagStore
+import RagTesting
+import Testing
+
+/// Sources that stay in sync by themselves: the scheduler queues a job when a source's interval
+/// has passed, the worker runs it through the incremental path and records the sync.
+@Suite(.serialized) struct SourceSyncTests {
+    struct Timeout: Error, CustomStringConvertible { let description: String }
+
+    /// Runs due syncs (as `ragd serve` does, but stepped by the test) until `condition` holds.
+    func syncUntil(_ what: String, scheduler: SourceSyncScheduler, worker: IngestJobWorker,
+                   _ condition: () throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            scheduler.queueDue()
+            try await worker.drainQueue()
+            if try condition() { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw Timeout(description: "not within 60 s: \(what)")
+    }
+
+    @Test func aSyncedFolderFollowsItsFilesAndAFailingOneBacksOff() async throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let docs = folder.appendingPathComponent("docs")
+        try FileManager.default.createDirectory(at: docs, withIntermediateDirectories: true)
+        try "# Parking\n\nVisitors park in the north lot.\n".write(to: docs.appendingPathComponent("parking.md"), atomically: true, encoding: .utf8)
+        let store = try Fixtures.store(in: folder)
+        let pipeline = try Fixtures.pipeline(store)
+        _ = try await pipeline.ingest(paths: [docs.path])
+        let source = try #require(try store.sources().first).source
+        let id = try #require(source.id)
+        try store.setSourceSync(id: id, seconds: 1)
+        let scheduler = SourceSyncScheduler(store: store, checkInterval: .milliseconds(100))
+        let worker = IngestJobWorker(pipeline: pipeline)
+        func paths() throws -> [String] { try store.documents(sourceId: id).map { ($0.path as NSString).lastPathComponent }.sorted() }
+        func found(_ word: String) throws -> Bool {
+            !(try store.search(SearchRequest(text: word, vector: nil, method: .bm25, limit: 5))).isEmpty
+        }
+
+        // A new file is found within an interval, and searchable.
+        try "# Canteen\n\nThe canteen serves quinoa bowls on Thursdays.\n".write(
+            to: docs.appendingPathComponent("canteen.md"), atomically: true, encoding: .utf8)
+        try await syncUntil("the new file", scheduler: scheduler, worker: worker) { try found("quinoa") }
+        #expect(try paths() == ["canteen.md", "parking.md"])
+
+        // A changed file is read again; the old text is gone from the index.
+        try "# Parking\n\nVisitors park in the south garage.\n".write(to: docs.appendingPathComponent("parking.md"), atomically: true, encoding: .utf8)
+        try await syncUntil("the changed file", scheduler: scheduler, worker: worker) { try found("garage") }
+        #expect(try !found("north"))
+
+        // A deleted file disappears.
+        try FileManager.default.removeItem(at: docs.appendingPathComponent("canteen.md"))
+        try await syncUntil("the deleted file", scheduler: scheduler, worker: worker) { try paths() == ["parking.md"] }
+        #expect(try !found("quinoa"))
+
+        // Nothing changed: the sync says so, and the next is one interval away.
+        try await syncUntil("an unchanged sync", scheduler: scheduler, worker: worker) {
+            try store.source(id: id)?.lastSyncResult?.contains("1 unchanged") == true
+        }
+        let synced = try #require(try store.source(id: id))
+        #expect(synced.syncFailures == 0)
+        #expect(abs(synced.nextSyncAt!.timeIntervalSince(synced.lastSyncAt!) - 1) < 0.01)
+
+        // A sync never runs twice at once: with a job queued for the source, none is added.
+        try store.jobs.enqueue(scope: .source, sourceId: id, requestedBy: "adam")
+        #expect(scheduler.queueDue(now: Date().addingTimeInterval(3600)) == 0)
+        try await worker.drainQueue()
+
+        // The folder goes away: the source fails, keeps its documents, and waits longer each time.
+        let moved = folder.appendingPathComponent("docs-moved")
+        try FileManager.default.moveItem(at: docs, to: moved)
+        try await syncUntil("a failed sync", scheduler: scheduler, worker: worker) { try store.source(id: id)?.syncFailures == 1 }
+        let failing = try #require(try store.source(id: id))
+        #expect(failing.lastSyncResult?.contains("backing off") == true, "\(failing.lastSyncResult ?? "")")
+        #expect(abs(failing.nextSyncAt!.timeIntervalSince(failing.lastSyncAt!) - 2) < 0.01)
+        try await syncUntil("a second failure", scheduler: scheduler, worker: worker) { try store.source(id: id)?.syncFailures == 2 }
+        let again = try #require(try store.source(id: id))
+        #expect(abs(again.nextSyncAt!.timeIntervalSince(again.lastSyncAt!) - 4) < 0.01)
+        #expect(try paths() == ["parking.md"], "documents are kept while the folder is missing")
+
+        // Back again: the next sync works and the back-off ends.
+        try FileManager.default.moveItem(at: moved, to: docs)
+        try await syncUntil("recovery", scheduler: scheduler, worker: worker) { try store.source(id: id)?.syncFailures == 0 }
+
+        // Turned off: nothing is scheduled any more.
+        try store.setSourceSync(id: id, seconds: nil)
+        #expect(try store.dueSyncSources(now: Date().addingTimeInterval(86_400 * 365)).isEmpty)
+    }
+}
