@@ -12,19 +12,34 @@ extension RagStore {
     /// Sets how often a source syncs by itself (`seconds`), or turns that off (nil). A new
     /// interval starts now: the first sync is one interval away.
     /// - Throws: `StoreError(.notFound)` for an unknown source.
-    public func setSourceSync(id: Int64, seconds: Int?, now: Date = Date()) throws {
+    public func setSourceSync(id: Int64, seconds: Int?, onChange: Bool = false, now: Date = Date()) throws {
         try writer.write { db in
             let next = seconds.map { now.addingTimeInterval(TimeInterval($0)) }
-            try db.execute(sql: "UPDATE source SET sync_seconds = ?, next_sync_at = ?, sync_failures = 0 WHERE id = ?",
-                           arguments: [seconds, next, id])
+            try db.execute(sql: "UPDATE source SET sync_seconds = ?, next_sync_at = ?, sync_failures = 0, sync_on_change = ? WHERE id = ?",
+                           arguments: [seconds, next, onChange, id])
             guard db.changesCount == 1 else { throw StoreError(.notFound, "There is no source \(id).") }
+        }
+    }
+
+    /// Sources synced when their files change.
+    public func changeSyncedSources() throws -> [SourceRecord] {
+        try writer.read { db in try SourceRecord.filter(Column("sync_on_change") == true).fetchAll(db) }
+    }
+
+    /// Makes a source's sync due at `at` (its files changed), unless one is due sooner.
+    public func syncSoon(sourceId: Int64, at: Date) throws {
+        try writer.write { db in
+            try db.execute(sql: """
+                UPDATE source SET next_sync_at = ? WHERE id = ? AND (next_sync_at IS NULL OR next_sync_at > ?)
+                """, arguments: [at, sourceId, at])
         }
     }
 
     /// Sources whose scheduled sync is due at `now`.
     public func dueSyncSources(now: Date = Date()) throws -> [SourceRecord] {
         try writer.read { db in
-            try SourceRecord.filter(sql: "sync_seconds IS NOT NULL AND next_sync_at IS NOT NULL AND next_sync_at <= ?", arguments: [now])
+            try SourceRecord.filter(sql: "(sync_seconds IS NOT NULL OR sync_on_change = 1) AND next_sync_at IS NOT NULL AND next_sync_at <= ?",
+                                    arguments: [now])
                 .order(Column("next_sync_at")).fetchAll(db)
         }
     }

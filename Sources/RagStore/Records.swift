@@ -22,6 +22,8 @@ public struct SourceRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     public var lastSyncAt: Date? = nil
     public var lastSyncResult: String? = nil
     public var syncFailures: Int = 0
+    /// Also synced a moment after its files change (where the file system reports changes).
+    public var syncOnChange: Bool = false
 
     enum CodingKeys: String, CodingKey {
         case id, root, name, groups
@@ -33,6 +35,7 @@ public struct SourceRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
         case lastSyncAt = "last_sync_at"
         case lastSyncResult = "last_sync_result"
         case syncFailures = "sync_failures"
+        case syncOnChange = "sync_on_change"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

@@ -277,6 +277,9 @@ enum Schema {
                 ALTER TABLE source ADD COLUMN last_sync_at TEXT;
                 ALTER TABLE source ADD COLUMN last_sync_result TEXT;
                 ALTER TABLE source ADD COLUMN sync_failures INTEGER NOT NULL DEFAULT 0;
+                -- 1: also synced a moment after its files change (inotify, where the file system
+                -- reports changes).
+                ALTER TABLE source ADD COLUMN sync_on_change INTEGER NOT NULL DEFAULT 0 CHECK (sync_on_change IN (0, 1));
                 """)
         }
         return migrator

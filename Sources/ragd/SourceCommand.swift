@@ -28,9 +28,11 @@ struct SourceCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The source's id (see `ragd source list`).") var id: Int64
         @Option(help: ArgumentHelp("How often: 30s, 15m, 2h or 1d (at least 10s).", valueName: "interval")) var every: String?
+        @Flag(help: "Also sync a moment after the folder's files change (inotify; not on network file systems).")
+        var onChange = false
         @Flag(help: "Sync only when asked.") var off = false
         func run() async throws {
-            guard off != (every != nil) else { throw ValidationError("Give --every INTERVAL or --off.") }
+            guard off != (every != nil || onChange) else { throw ValidationError("Give --every INTERVAL and/or --on-change, or --off.") }
             let seconds = try every.map { text -> Int in
                 guard let s = Self.seconds(text), s >= 10 else {
                     throw ValidationError("--every takes a number and a unit, at least 10s: 30s, 15m, 2h, 1d (it is '\(text)').")
@@ -38,10 +40,12 @@ struct SourceCommand: AsyncParsableCommand {
                 return s
             }
             let store = try AppContext(global).store
-            try store.setSourceSync(id: id, seconds: seconds)
-            try await CommandLineAudit.record(global, "source.sync", ["source_id": String(id), "every_seconds": seconds.map(String.init) ?? "off"])
-            print("Source \(id): " + (seconds.map { "synced every \(RagStore.describe(seconds: TimeInterval($0))) while ragd serve runs." }
-                                        ?? "synced only when asked."))
+            try store.setSourceSync(id: id, seconds: seconds, onChange: onChange)
+            try await CommandLineAudit.record(global, "source.sync", ["source_id": String(id), "every_seconds": seconds.map(String.init) ?? "off",
+                                                                      "on_change": String(onChange)])
+            var how = seconds.map { ["every \(RagStore.describe(seconds: TimeInterval($0)))"] } ?? []
+            if onChange { how.append("when its files change") }
+            print("Source \(id): synced " + (how.isEmpty ? "only when asked." : how.joined(separator: " and ") + " while ragd serve runs."))
         }
 
         /// "30s", "15m", "2h", "1d" in seconds.
@@ -98,9 +102,11 @@ struct SourceCommand: AsyncParsableCommand {
                 print("\(s.source.id!)\t\(s.source.name)\t\(s.source.root)\t\(groups.isEmpty ? "everyone" : groups.joined(separator: ","))\t"
                       + "\(s.documents) documents, \(s.failed) failed, \(s.chunks) chunks"
                       + (s.source.onPremOnly ? "\ton-prem only" : ""))
-                if let every = s.source.syncSeconds {
-                    let next = s.source.nextSyncAt.map { ISO8601DateFormatter().string(from: $0) } ?? "after the running job"
-                    print("\tsync every \(RagStore.describe(seconds: TimeInterval(every))), next \(next)")
+                if s.source.syncSeconds != nil || s.source.syncOnChange {
+                    var how = s.source.syncSeconds.map { ["every \(RagStore.describe(seconds: TimeInterval($0)))"] } ?? []
+                    if s.source.syncOnChange { how.append("on change") }
+                    let next = s.source.nextSyncAt.map { ISO8601DateFormatter().string(from: $0) } ?? "-"
+                    print("\tsync \(how.joined(separator: " and ")), next \(next)")
                 }
                 if let last = s.source.lastSyncAt {
                     print("\tlast sync \(ISO8601DateFormatter().string(from: last)): \(s.source.lastSyncResult ?? "")")

@@ -90,4 +90,38 @@ import Testing
         try store.setSourceSync(id: id, seconds: nil)
         #expect(try store.dueSyncSources(now: Date().addingTimeInterval(86_400 * 365)).isEmpty)
     }
+
+    @Test func aFolderSyncedOnChangeIsSyncedAMomentAfterAFileChanges() async throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let docs = folder.appendingPathComponent("docs")
+        try FileManager.default.createDirectory(at: docs.appendingPathComponent("policies"), withIntermediateDirectories: true)
+        try "# Badges\n\nLost badges are replaced at reception.\n".write(
+            to: docs.appendingPathComponent("badges.md"), atomically: true, encoding: .utf8)
+        let store = try Fixtures.store(in: folder)
+        let pipeline = try Fixtures.pipeline(store)
+        _ = try await pipeline.ingest(paths: [docs.path])
+        let id = try #require(try store.sources().first?.source.id)
+        // No interval: only a change makes it due.
+        try store.setSourceSync(id: id, seconds: nil, onChange: true)
+        let scheduler = SourceSyncScheduler(store: store, checkInterval: .milliseconds(100), settleDelay: 0.2)
+        let worker = IngestJobWorker(pipeline: pipeline)
+        scheduler.refreshWatches()
+        #expect(scheduler.queueDue() == 0, "nothing is due before a change")
+
+        // A file written into a subfolder that existed when the watch began.
+        try "# Bikes\n\nBikes are parked in the courtyard racks.\n".write(
+            to: docs.appendingPathComponent("policies/bikes.md"), atomically: true, encoding: .utf8)
+        try await syncUntil("the new file", scheduler: scheduler, worker: worker) {
+            !(try store.search(SearchRequest(text: "courtyard", vector: nil, method: .bm25, limit: 5))).isEmpty
+        }
+        // A folder created after the watch began is watched too.
+        try FileManager.default.createDirectory(at: docs.appendingPathComponent("new"), withIntermediateDirectories: true)
+        try await Task.sleep(for: .milliseconds(500))
+        try "# Keys\n\nSpare keys are kept in the facilities safe.\n".write(
+            to: docs.appendingPathComponent("new/keys.md"), atomically: true, encoding: .utf8)
+        try await syncUntil("a file in a new folder", scheduler: scheduler, worker: worker) {
+            !(try store.search(SearchRequest(text: "safe", vector: nil, method: .bm25, limit: 5))).isEmpty
+        }
+    }
 }

@@ -44,8 +44,10 @@ extension RagServer {
             let every = form.every ?? ""
             let seconds: Int? = every == "off" ? nil : Int(every)
             guard every == "off" || (seconds ?? 0) >= 10 else { throw ServerError.badRequest("every must be off or at least 10 seconds.") }
-            try mapStoreErrors { try store.setSourceSync(id: id, seconds: seconds) }
-            await recordAction("source.sync", ["source_id": String(id), "every_seconds": seconds.map(String.init) ?? "off"], context: context)
+            let onChange = form.on_change == "yes"
+            try mapStoreErrors { try store.setSourceSync(id: id, seconds: seconds, onChange: onChange) }
+            await recordAction("source.sync", ["source_id": String(id), "every_seconds": seconds.map(String.init) ?? "off",
+                                               "on_change": String(onChange)], context: context)
             return HTML.redirect("/admin")
         }
         group.post("/admin/sources/{id}/escalation") { request, context in

@@ -86,6 +86,8 @@ struct GroupsForm: Decodable {
 /// A source's sync interval: every = seconds, or "off".
 struct SyncForm: Decodable {
     var every: String?
+    /// "yes" when the on-change box is ticked.
+    var on_change: String?
 }
 
 /// A source's escalation policy: on_prem_only yes|no.

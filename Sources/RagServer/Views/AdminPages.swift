@@ -27,6 +27,7 @@ struct AdminPage: PageView {
         /// Its passages never go to the larger model.
         let onPremOnly: Bool
         let syncChoices: [SyncChoice]
+        let syncOnChange: Bool
         /// "every 15 min; next 14:05; last 13:50: 3 files: …", nil when it never synced and has no interval.
         let syncStatus: String?
         /// Set while the source keeps failing: why, and when it is tried again.
@@ -83,7 +84,7 @@ struct AdminPage: PageView {
                 groups: GroupList.decode(s.source.groups).joined(separator: ", "),
                 documents: s.documents, failed: s.failed, chunks: s.chunks,
                 lastIngest: s.source.lastIngestAt.map(DisplayDate.string) ?? "never", onPremOnly: s.source.onPremOnly,
-                syncChoices: SyncChoice.choices(current: s.source.syncSeconds), syncStatus: Self.syncStatus(s.source),
+                syncChoices: SyncChoice.choices(current: s.source.syncSeconds), syncOnChange: s.source.syncOnChange, syncStatus: Self.syncStatus(s.source),
                 syncFailing: s.source.syncFailures > 0 ? s.source.lastSyncResult : nil)
         }
         self.jobs = jobs.map { j in
@@ -107,7 +108,7 @@ struct AdminPage: PageView {
 extension AdminPage {
     static func syncStatus(_ source: SourceRecord) -> String? {
         var parts: [String] = []
-        if let next = source.nextSyncAt, source.syncSeconds != nil { parts.append("next " + DisplayDate.string(next)) }
+        if let next = source.nextSyncAt { parts.append("next " + DisplayDate.string(next)) }
         if let last = source.lastSyncAt, source.syncFailures == 0 {
             parts.append("last " + DisplayDate.string(last) + (source.lastSyncResult.map { ": " + $0 } ?? ""))
         }
