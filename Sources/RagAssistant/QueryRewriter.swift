@@ -107,6 +107,8 @@ public struct QueryRewriter: Sendable {
 
     /// A conversation of earlier turns that carry no stored search (a client's own messages):
     /// each turn's search is made again, oldest first, by carry-over (no model call per turn).
+    /// Their answers are marked kept on-prem: ragd cannot tell which sources they came from, so
+    /// they never go to the larger model (the questions do).
     public func conversation(replaying turns: [(question: String, answer: String)]) -> Conversation {
         var conversation = Conversation()
         for turn in turns {
@@ -114,7 +116,8 @@ public struct QueryRewriter: Sendable {
             if strategy != .off, let previous = limits.context(of: conversation).last, FollowUpDetector.leansOnContext(turn.question) {
                 query = carryOver(turn.question, previous: previous).query
             }
-            conversation.turns.append(Conversation.Turn(question: turn.question, searchedFor: query, answer: turn.answer))
+            conversation.turns.append(Conversation.Turn(question: turn.question, searchedFor: query, answer: turn.answer,
+                                                        keptOnPrem: true))
         }
         return conversation
     }
