@@ -122,19 +122,54 @@ public struct QueryRewriter: Sendable {
         return conversation
     }
 
-    /// The follow-up with the previous search's key words that it lacks.
+    /// The follow-up with the previous search's key words that it lacks, then the names the
+    /// previous answer introduced (see `anchors(in:)`): "Which version do I need for that?"
+    /// after an answer about STRICT tables searches for STRICT too.
     func carryOver(_ question: String, previous: Conversation.Turn) -> QueryRewrite {
         let own = Terms.stems(question)
         var seen = Set<String>()
         var words: [String] = []
-        for word in Self.words(previous.searchedFor) {
+        func add(_ word: String) -> Bool {
             let stem = Terms.stem(word.lowercased())
             guard !own.contains(stem), !Terms.questionWords.contains(stem), !FollowUpDetector.reference.contains(word.lowercased()),
-                  seen.insert(stem).inserted else { continue }
+                  seen.insert(stem).inserted else { return false }
             words.append(word)
+            return true
+        }
+        for word in Self.words(previous.searchedFor) { _ = add(word) }
+        words = Array(words.suffix(carriedWords))
+        var anchors = 0
+        for word in Self.anchors(in: CitationVerifier.stripCitations(previous.answer)) where anchors < answerAnchors {
+            if add(word) { anchors += 1 }
         }
         guard !words.isEmpty else { return QueryRewrite(query: question, method: .none) }
-        return QueryRewrite(query: question + " (" + words.suffix(carriedWords).joined(separator: " ") + ")", method: .carryOver)
+        return QueryRewrite(query: question + " (" + words.joined(separator: " ") + ")", method: .carryOver)
+    }
+
+    /// Most names carried over from the previous answer.
+    public var answerAnchors = 4
+
+    /// The names an answer introduces, in order: words in capitals ("STRICT", "VACUUM", "WAL"),
+    /// capitalised words inside a sentence ("Debian", "PostgreSQL"), words mixing digits with
+    /// letters, dots or underscores ("3.37.0", "journal_mode"), and words with an inner hyphen
+    /// ("cron-apt"). A sentence's capitalised first word and plain numbers are not names.
+    static func anchors(in answer: String) -> [String] {
+        var found: [String] = []
+        var sentenceStart = true
+        for raw in answer.split(whereSeparator: \.isWhitespace) {
+            defer { sentenceStart = raw.last.map { ".!?:".contains($0) } ?? false }
+            let token = raw.trimmingCharacters(in: CharacterSet(charactersIn: ",;:()[]\"'`“”‘’.!?"))
+            guard token.count >= 2, !Terms.stopwords.contains(token.lowercased()) else { continue }
+            let letters = token.filter(\.isLetter)
+            let capitals = letters.filter(\.isUppercase).count
+            let named = (capitals >= 2 && capitals * 2 >= letters.count)
+                || (!sentenceStart && token.first?.isUppercase == true)
+                || (token.contains(where: \.isNumber) && token.contains(where: { $0.isLetter || $0 == "." || $0 == "_" }))
+                || token.contains("_")
+                || (token.dropFirst().dropLast().contains("-") && letters.count >= 3)
+            if named { found.append(token) }
+        }
+        return found
     }
 
     /// Content words of `text` in their original spelling and order (no stopwords).
@@ -207,6 +242,12 @@ public enum FollowUpDetector {
         let opening = words.prefix(2).joined(separator: " ")
         if ["and", "also", "but", "so", "or", "then"].contains(words[0]) || openings.contains(opening) { return true }
         for (i, word) in words.enumerated() {
+            // A pronoun after a question's own long description points back into the question
+            // ("how big can a single SQLite database file get before it hits …").
+            if (reference.contains(word) || word == "that" || word == "this"),
+               Terms.keyTerms(words[..<i].joined(separator: " ")).subtracting(linkWords).count >= antecedentTerms {
+                continue
+            }
             if reference.contains(word) {
                 // A dummy "it" ("is it possible to …", "how long does it take") points nowhere.
                 if word == "it", i + 1 < words.count, dummyItFollowers.contains(words[i + 1]) { continue }
@@ -222,6 +263,14 @@ public enum FollowUpDetector {
         }
         return Terms.keyTerms(question).count <= 1
     }
+
+    /// Key words before a pronoun from which on it is taken to refer to them, not to an
+    /// earlier turn (measured on the dev set and the follow-up set: bench/RESULTS.md).
+    static let antecedentTerms = 5
+    /// Words that join a question's parts and name nothing ("before running it").
+    static let linkWords: Set<String> = [
+        "before", "after", "while", "during", "until", "again", "still", "even", "ever", "once", "always", "never", "too",
+    ]
 
     /// Words that point back at something named earlier.
     static let reference: Set<String> = [

@@ -12,6 +12,7 @@ import Testing
     @Test(arguments: [
         "How do I turn it off?", "And for columns?", "What about on a read-only medium?", "Which version added that?",
         "Is that the default?", "Why?", "Are they kept after a crash?", "Can it be used over a network file system?",
+        "How much free disk space do I need before running it?",
     ])
     func followUpsLeanOnTheConversation(_ question: String) {
         #expect(FollowUpDetector.leansOnContext(question), "\(question)")
@@ -21,6 +22,7 @@ import Testing
         "How do I find out which Debian release I am running?", "Is it possible to store JSON in an SQLite column?",
         "What is the maximum number of columns that a table can have?", "How long does it take to rebuild an FTS5 index?",
         "Which package contains the sqlite3 command-line shell?",
+        "How long may a checkpoint of a busy WAL file take before it blocks new writers?",
     ])
     func selfContainedQuestionsStandAlone(_ question: String) {
         #expect(!FollowUpDetector.leansOnContext(question), "\(question)")
@@ -38,6 +40,18 @@ import Testing
         conversation.turns.append(.init(question: "How do I turn it off?", searchedFor: second.query, answer: "Use PRAGMA journal_mode=DELETE."))
         let third = await rewriter.rewrite("Does that need a lock?", after: conversation)
         #expect(third.query.contains("WAL"), "\(third.query)")
+    }
+
+    @Test func theNamesThePreviousAnswerIntroducedAreCarriedToo() async {
+        let answer = "Declare the table STRICT [2]. The Debian package cron-apt 0.12.0 sets journal_mode for you; version 3.37.0 added it [1]."
+        #expect(QueryRewriter.anchors(in: answer) == ["STRICT", "Debian", "cron-apt", "0.12.0", "journal_mode", "3.37.0"],
+                "\(QueryRewriter.anchors(in: answer))")
+        #expect(QueryRewriter.anchors(in: "Yes. It stores 64 values in 2 pages.").isEmpty, "sentence starts and plain numbers are not names")
+        let conversation = Conversation(turns: [.init(
+            question: "How can I make SQLite refuse text in an INTEGER column?",
+            answer: "Create the table as a STRICT table [1].")])
+        let rewritten = await QueryRewriter(strategy: .carryOver).rewrite("Which version do I need for that?", after: conversation)
+        #expect(rewritten.query.contains("STRICT") && rewritten.query.contains("INTEGER"), "\(rewritten.query)")
     }
 
     @Test func aSelfContainedQuestionOrNoHistoryIsSearchedForAsTyped() async {
