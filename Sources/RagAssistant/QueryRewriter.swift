@@ -122,54 +122,20 @@ public struct QueryRewriter: Sendable {
         return conversation
     }
 
-    /// The follow-up with the previous search's key words that it lacks, then the names the
-    /// previous answer introduced (see `anchors(in:)`): "Which version do I need for that?"
-    /// after an answer about STRICT tables searches for STRICT too.
+    /// The follow-up with the previous search's key words that it lacks. (Adding the names the
+    /// previous answer introduced was measured and left out: bench/RESULTS.md, "Conversations".)
     func carryOver(_ question: String, previous: Conversation.Turn) -> QueryRewrite {
         let own = Terms.stems(question)
         var seen = Set<String>()
         var words: [String] = []
-        func add(_ word: String) -> Bool {
+        for word in Self.words(previous.searchedFor) {
             let stem = Terms.stem(word.lowercased())
             guard !own.contains(stem), !Terms.questionWords.contains(stem), !FollowUpDetector.reference.contains(word.lowercased()),
-                  seen.insert(stem).inserted else { return false }
+                  seen.insert(stem).inserted else { continue }
             words.append(word)
-            return true
-        }
-        for word in Self.words(previous.searchedFor) { _ = add(word) }
-        words = Array(words.suffix(carriedWords))
-        var anchors = 0
-        for word in Self.anchors(in: CitationVerifier.stripCitations(previous.answer)) where anchors < answerAnchors {
-            if add(word) { anchors += 1 }
         }
         guard !words.isEmpty else { return QueryRewrite(query: question, method: .none) }
-        return QueryRewrite(query: question + " (" + words.joined(separator: " ") + ")", method: .carryOver)
-    }
-
-    /// Most names carried over from the previous answer.
-    public var answerAnchors = 4
-
-    /// The names an answer introduces, in order: words in capitals ("STRICT", "VACUUM", "WAL"),
-    /// capitalised words inside a sentence ("Debian", "PostgreSQL"), words mixing digits with
-    /// letters, dots or underscores ("3.37.0", "journal_mode"), and words with an inner hyphen
-    /// ("cron-apt"). A sentence's capitalised first word and plain numbers are not names.
-    static func anchors(in answer: String) -> [String] {
-        var found: [String] = []
-        var sentenceStart = true
-        for raw in answer.split(whereSeparator: \.isWhitespace) {
-            defer { sentenceStart = raw.last.map { ".!?:".contains($0) } ?? false }
-            let token = raw.trimmingCharacters(in: CharacterSet(charactersIn: ",;:()[]\"'`“”‘’.!?"))
-            guard token.count >= 2, !Terms.stopwords.contains(token.lowercased()) else { continue }
-            let letters = token.filter(\.isLetter)
-            let capitals = letters.filter(\.isUppercase).count
-            let named = (capitals >= 2 && capitals * 2 >= letters.count)
-                || (!sentenceStart && token.first?.isUppercase == true)
-                || (token.contains(where: \.isNumber) && token.contains(where: { $0.isLetter || $0 == "." || $0 == "_" }))
-                || token.contains("_")
-                || (token.dropFirst().dropLast().contains("-") && letters.count >= 3)
-            if named { found.append(token) }
-        }
-        return found
+        return QueryRewrite(query: question + " (" + words.suffix(carriedWords).joined(separator: " ") + ")", method: .carryOver)
     }
 
     /// Content words of `text` in their original spelling and order (no stopwords).

@@ -42,18 +42,6 @@ import Testing
         #expect(third.query.contains("WAL"), "\(third.query)")
     }
 
-    @Test func theNamesThePreviousAnswerIntroducedAreCarriedToo() async {
-        let answer = "Declare the table STRICT [2]. The Debian package cron-apt 0.12.0 sets journal_mode for you; version 3.37.0 added it [1]."
-        #expect(QueryRewriter.anchors(in: answer) == ["STRICT", "Debian", "cron-apt", "0.12.0", "journal_mode", "3.37.0"],
-                "\(QueryRewriter.anchors(in: answer))")
-        #expect(QueryRewriter.anchors(in: "Yes. It stores 64 values in 2 pages.").isEmpty, "sentence starts and plain numbers are not names")
-        let conversation = Conversation(turns: [.init(
-            question: "How can I make SQLite refuse text in an INTEGER column?",
-            answer: "Create the table as a STRICT table [1].")])
-        let rewritten = await QueryRewriter(strategy: .carryOver).rewrite("Which version do I need for that?", after: conversation)
-        #expect(rewritten.query.contains("STRICT") && rewritten.query.contains("INTEGER"), "\(rewritten.query)")
-    }
-
     @Test func aSelfContainedQuestionOrNoHistoryIsSearchedForAsTyped() async {
         let rewriter = QueryRewriter(strategy: .carryOver)
         let standalone = "How do I find out which Debian release I am running?"
