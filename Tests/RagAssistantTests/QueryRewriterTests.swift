@@ -50,6 +50,40 @@ import Testing
         #expect(await QueryRewriter(strategy: .off).rewrite("How do I turn it off?", after: Self.wal).method == .none)
     }
 
+    /// The deadline does not wait for a body that ignores cancellation (a model busy with
+    /// another answer): with a task group it would wait here for ever.
+    @Test func theDeadlineReturnsWithoutWaitingForTheBody() async throws {
+        let gate = Gate()
+        await #expect(throws: DeadlineExceeded.self) {
+            _ = try await withDeadline(.milliseconds(20)) {
+                await gate.wait()
+                return 1
+            }
+        }
+        await gate.open()
+        // The caller's cancellation ends the wait at once too.
+        let second = Gate()
+        let task = Task { try await withDeadline(.seconds(3600)) { await second.wait(); return 2 } }
+        task.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await task.value }
+        await second.open()
+    }
+
+    /// A wait that ignores cancellation until `open()`.
+    actor Gate {
+        private var waiters: [CheckedContinuation<Void, Never>] = []
+        private var isOpen = false
+        func wait() async {
+            if isOpen { return }
+            await withCheckedContinuation { waiters.append($0) }
+        }
+        func open() {
+            isOpen = true
+            for waiter in waiters { waiter.resume() }
+            waiters = []
+        }
+    }
+
     @Test func theContextIsBoundedToTheLastTurns() async {
         var limits = ConversationLimits()
         limits.contextTurns = 1
@@ -66,10 +100,7 @@ import Testing
         let model = try TestModels.chat.get()
         // No 0.5B model answers in a millisecond: the rewrite falls back, and says why.
         let hurried = QueryRewriter(strategy: .model, model: model, timeout: .milliseconds(1))
-        let clock = ContinuousClock()
-        let started = clock.now
         let fallback = await hurried.rewrite("How do I turn it off?", after: Self.wal)
-        #expect(clock.now - started < .seconds(30))
         #expect(fallback.method == .carryOver)
         #expect(fallback.fallbackReason?.contains("longer than") == true, "\(fallback.fallbackReason ?? "")")
 

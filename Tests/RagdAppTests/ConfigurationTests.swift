@@ -74,13 +74,16 @@ import Testing
         #expect(configuration.largeModel == nil)
     }
 
+    /// A file that sets what the environment and the flags can set too.
+    static let overridable = """
+        database: from-file.sqlite
+        server:
+          host: 0.0.0.0
+          port: 9090
+        """
+
     @Test func theEnvironmentOverridesTheFile() throws {
-        let yaml = """
-            database: from-file.sqlite
-            server:
-              host: 0.0.0.0
-              port: 9090
-            """
+        let yaml = Self.overridable
         let fileOnly = try load(yaml)
         #expect(fileOnly.database == "from-file.sqlite")
         #expect(fileOnly.server.port == 9090)
@@ -95,12 +98,7 @@ import Testing
     }
 
     @Test func flagsOverrideTheEnvironmentAndTheFile() throws {
-        let yaml = """
-            database: from-file.sqlite
-            server:
-              host: 0.0.0.0
-              port: 9090
-            """
+        let yaml = Self.overridable
         let environment = ["RAGD_DB": "from-env.sqlite", "RAGD_HOST": "127.0.0.2", "RAGD_PORT": "8181"]
         let flagged = try load(yaml, environment: environment,
                                flags: CommandLineFlags(database: "from-flag.sqlite", host: "127.0.0.3", port: 0))
