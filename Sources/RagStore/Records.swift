@@ -24,6 +24,8 @@ public struct SourceRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     public var syncFailures: Int = 0
     /// Also synced a moment after its files change (where the file system reports changes).
     public var syncOnChange: Bool = false
+    /// Also synced every day at this time ("02:30", the server's local time).
+    public var syncDailyAt: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, root, name, groups
@@ -36,6 +38,7 @@ public struct SourceRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
         case lastSyncResult = "last_sync_result"
         case syncFailures = "sync_failures"
         case syncOnChange = "sync_on_change"
+        case syncDailyAt = "sync_daily_at"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

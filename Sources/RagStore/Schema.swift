@@ -280,6 +280,8 @@ enum Schema {
                 -- 1: also synced a moment after its files change (inotify, where the file system
                 -- reports changes).
                 ALTER TABLE source ADD COLUMN sync_on_change INTEGER NOT NULL DEFAULT 0 CHECK (sync_on_change IN (0, 1));
+                -- Also synced every day at this time of day ("02:30", the server's local time).
+                ALTER TABLE source ADD COLUMN sync_daily_at TEXT;
                 """)
         }
         return migrator

@@ -28,11 +28,18 @@ struct SourceCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The source's id (see `ragd source list`).") var id: Int64
         @Option(help: ArgumentHelp("How often: 30s, 15m, 2h or 1d (at least 10s).", valueName: "interval")) var every: String?
+        @Option(help: ArgumentHelp("Also sync every day at this time (the server's local time).", valueName: "HH:MM"))
+        var dailyAt: String?
         @Flag(help: "Also sync a moment after the folder's files change (inotify; not on network file systems).")
         var onChange = false
         @Flag(help: "Sync only when asked.") var off = false
         func run() async throws {
-            guard off != (every != nil || onChange) else { throw ValidationError("Give --every INTERVAL and/or --on-change, or --off.") }
+            guard off != (every != nil || dailyAt != nil || onChange) else {
+                throw ValidationError("Give --every INTERVAL, --daily-at HH:MM and/or --on-change, or --off.")
+            }
+            if let dailyAt, RagStore.nextDaily(dailyAt, after: Date()) == nil {
+                throw ValidationError("--daily-at takes a time of day as HH:MM, e.g. 02:30 (it is '\(dailyAt)').")
+            }
             let seconds = try every.map { text -> Int in
                 guard let s = Self.seconds(text), s >= 10 else {
                     throw ValidationError("--every takes a number and a unit, at least 10s: 30s, 15m, 2h, 1d (it is '\(text)').")
@@ -40,10 +47,11 @@ struct SourceCommand: AsyncParsableCommand {
                 return s
             }
             let store = try AppContext(global).store
-            try store.setSourceSync(id: id, seconds: seconds, onChange: onChange)
+            try store.setSourceSync(id: id, seconds: seconds, dailyAt: dailyAt, onChange: onChange)
             try await CommandLineAudit.record(global, "source.sync", ["source_id": String(id), "every_seconds": seconds.map(String.init) ?? "off",
-                                                                      "on_change": String(onChange)])
+                                                                      "daily_at": dailyAt ?? "", "on_change": String(onChange)])
             var how = seconds.map { ["every \(RagStore.describe(seconds: TimeInterval($0)))"] } ?? []
+            if let dailyAt { how.append("daily at \(dailyAt)") }
             if onChange { how.append("when its files change") }
             print("Source \(id): synced " + (how.isEmpty ? "only when asked." : how.joined(separator: " and ") + " while ragd serve runs."))
         }
@@ -102,8 +110,9 @@ struct SourceCommand: AsyncParsableCommand {
                 print("\(s.source.id!)\t\(s.source.name)\t\(s.source.root)\t\(groups.isEmpty ? "everyone" : groups.joined(separator: ","))\t"
                       + "\(s.documents) documents, \(s.failed) failed, \(s.chunks) chunks"
                       + (s.source.onPremOnly ? "\ton-prem only" : ""))
-                if s.source.syncSeconds != nil || s.source.syncOnChange {
+                if s.source.syncSeconds != nil || s.source.syncDailyAt != nil || s.source.syncOnChange {
                     var how = s.source.syncSeconds.map { ["every \(RagStore.describe(seconds: TimeInterval($0)))"] } ?? []
+                    if let daily = s.source.syncDailyAt { how.append("daily at \(daily)") }
                     if s.source.syncOnChange { how.append("on change") }
                     let next = s.source.nextSyncAt.map { ISO8601DateFormatter().string(from: $0) } ?? "-"
                     print("\tsync \(how.joined(separator: " and ")), next \(next)")

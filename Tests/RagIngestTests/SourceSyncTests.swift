@@ -124,4 +124,31 @@ import Testing
             !(try store.search(SearchRequest(text: "safe", vector: nil, method: .bm25, limit: 5))).isEmpty
         }
     }
+
+    @Test func aDailyTimeIsTheNextSuchTimeOfDayAndBacksOffNoFurtherThanIt() throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let now = try #require(calendar.date(from: DateComponents(year: 2026, month: 12, day: 7, hour: 15, minute: 0)))
+        #expect(RagStore.nextDaily("02:30", after: now, calendar: calendar)
+                    == calendar.date(from: DateComponents(year: 2026, month: 12, day: 8, hour: 2, minute: 30)))
+        #expect(RagStore.nextDaily("15:30", after: now, calendar: calendar)
+                    == calendar.date(from: DateComponents(year: 2026, month: 12, day: 7, hour: 15, minute: 30)))
+        for bad in ["2:30", "24:00", "12:60", "noon", "12.30"] { #expect(RagStore.nextDaily(bad, after: now) == nil, "\(bad)") }
+
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try Fixtures.store(in: folder)
+        let source = try store.addSource(root: folder.path, name: "share", groups: [])
+        let id = try #require(source.id)
+        #expect(throws: StoreError.self) { try store.setSourceSync(id: id, seconds: nil, dailyAt: "25:00") }
+        let today = Date()
+        try store.setSourceSync(id: id, seconds: nil, dailyAt: "03:15", now: today)
+        let daily = try #require(try store.source(id: id))
+        #expect(daily.nextSyncAt == RagStore.nextDaily("03:15", after: today))
+        // Failing: 30 min, then an hour … but never later than the next daily time.
+        try store.recordSync(sourceId: id, failure: "missing", result: "", now: today)
+        let failing = try #require(try store.source(id: id))
+        let untilDaily = RagStore.nextDaily("03:15", after: today)!.timeIntervalSince(today)
+        #expect(abs(failing.nextSyncAt!.timeIntervalSince(today) - min(1800, untilDaily)) < 1)
+    }
 }

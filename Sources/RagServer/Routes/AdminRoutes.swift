@@ -45,9 +45,13 @@ extension RagServer {
             let seconds: Int? = every == "off" ? nil : Int(every)
             guard every == "off" || (seconds ?? 0) >= 10 else { throw ServerError.badRequest("every must be off or at least 10 seconds.") }
             let onChange = form.on_change == "yes"
-            try mapStoreErrors { try store.setSourceSync(id: id, seconds: seconds, onChange: onChange) }
+            let daily = form.daily_at.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+            if let daily, RagStore.nextDaily(daily, after: Date()) == nil {
+                throw ServerError.badRequest("daily_at must be a time of day as HH:MM.")
+            }
+            try mapStoreErrors { try store.setSourceSync(id: id, seconds: seconds, dailyAt: daily, onChange: onChange) }
             await recordAction("source.sync", ["source_id": String(id), "every_seconds": seconds.map(String.init) ?? "off",
-                                               "on_change": String(onChange)], context: context)
+                                               "daily_at": daily ?? "", "on_change": String(onChange)], context: context)
             return HTML.redirect("/admin")
         }
         group.post("/admin/sources/{id}/escalation") { request, context in

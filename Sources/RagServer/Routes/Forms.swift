@@ -88,6 +88,8 @@ struct SyncForm: Decodable {
     var every: String?
     /// "yes" when the on-change box is ticked.
     var on_change: String?
+    /// A time of day, HH:MM, or empty.
+    var daily_at: String?
 }
 
 /// A source's escalation policy: on_prem_only yes|no.

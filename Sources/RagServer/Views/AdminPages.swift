@@ -28,6 +28,7 @@ struct AdminPage: PageView {
         let onPremOnly: Bool
         let syncChoices: [SyncChoice]
         let syncOnChange: Bool
+        let syncDailyAt: String
         /// "every 15 min; next 14:05; last 13:50: 3 files: …", nil when it never synced and has no interval.
         let syncStatus: String?
         /// Set while the source keeps failing: why, and when it is tried again.
@@ -84,7 +85,8 @@ struct AdminPage: PageView {
                 groups: GroupList.decode(s.source.groups).joined(separator: ", "),
                 documents: s.documents, failed: s.failed, chunks: s.chunks,
                 lastIngest: s.source.lastIngestAt.map(DisplayDate.string) ?? "never", onPremOnly: s.source.onPremOnly,
-                syncChoices: SyncChoice.choices(current: s.source.syncSeconds), syncOnChange: s.source.syncOnChange, syncStatus: Self.syncStatus(s.source),
+                syncChoices: SyncChoice.choices(current: s.source.syncSeconds), syncOnChange: s.source.syncOnChange,
+                syncDailyAt: s.source.syncDailyAt ?? "", syncStatus: Self.syncStatus(s.source),
                 syncFailing: s.source.syncFailures > 0 ? s.source.lastSyncResult : nil)
         }
         self.jobs = jobs.map { j in
