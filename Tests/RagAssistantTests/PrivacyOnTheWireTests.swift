@@ -64,10 +64,20 @@ import Testing
 
         // 1. Escalated questions whose sources hold personal data (the prompt keeps the
         // sentences that match each question, so two questions between them send every kind).
-        let payroll = try await assistant.complete("Who handles payroll questions and how can I reach them?", access: .unrestricted)
+        // The shared llama-server serves other suites too and answers 503 while busy; the
+        // assistant then answers on-prem (as it should), so a question is asked again until
+        // the larger model took it.
+        func escalated(_ question: String) async throws -> Answer {
+            var answer = try await assistant.complete(question, access: .unrestricted)
+            for _ in 0..<5 where answer.route.reason.contains("the larger model failed") {
+                try await Task.sleep(for: .seconds(3))
+                answer = try await assistant.complete(question, access: .unrestricted)
+            }
+            return answer
+        }
+        let payroll = try await escalated("Who handles payroll questions and how can I reach them?")
         #expect(payroll.route.target == .large, "\(payroll.route.reason)")
-        let export = try await assistant.complete(
-            "Which server runs the nightly payroll export, for which tax ID, and which card is for travel?", access: .unrestricted)
+        let export = try await escalated("Which server runs the nightly payroll export, for which tax ID, and which card is for travel?")
         #expect(export.route.target == .large, "\(export.route.reason)")
         let wire = proxy.recorded
         #expect(wire.contains("POST /v1/chat/completions"), "the request went through the proxy")
