@@ -14,14 +14,14 @@ import Testing
         try await withServer { client, parts in
             let before = try parts.auditLog.head()
             let response = try await client.postJSON(
-                "/api/v1/ask", #"{"question":"What does the VACUUM command do to the database file?"}"#, token: parts.tokens["alice"]!)
+                "/api/v1/ask", #"{"question":"What does running VACUUM do to an SQLite database file?"}"#, token: parts.tokens["alice"]!)
             #expect(response.status == .ok)
-            // Other suites share this log and may ask at the same time: exactly one new record
-            // holds this question.
+            // Other suites share this log and may ask at the same time (AccessControlTests asks
+            // about VACUUM too, worded otherwise): exactly one new record holds this question.
             let head = try parts.auditLog.head()
             let mine = try ((before.lastId + 1)...max(head.lastId, before.lastId + 1)).compactMap { id in
                 try parts.auditLog.record(id: id)
-            }.filter { $0.event.question?.question == "What does the VACUUM command do to the database file?" }
+            }.filter { $0.event.question?.question == "What does running VACUUM do to an SQLite database file?" }
             #expect(mine.count == 1)
             let record = try #require(mine.first)
             #expect(record.event.kind == .question)
@@ -29,7 +29,7 @@ import Testing
             #expect(record.event.actor.role == "employee")
             #expect(record.event.channel == "api")
             let question = try #require(record.event.question)
-            #expect(question.question == "What does the VACUUM command do to the database file?")
+            #expect(question.question == "What does running VACUUM do to an SQLite database file?")
             #expect(question.answer == (try response.json()["answer"] as? String))
             #expect(!question.sources.isEmpty)
             #expect(question.sources.allSatisfy { !$0.chunkIds.isEmpty && $0.documentVersion >= 1 && $0.contentSHA256 != nil })
