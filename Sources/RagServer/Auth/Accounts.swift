@@ -122,9 +122,11 @@ public struct Accounts: Sendable {
 
     private static let unknownUserHashes = Mutex<[UInt8: String]>([:])
 
+    /// The characters of a user name.
+    static let nameCharacters = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "._-@"))
+
     static func validate(name: String) throws {
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "._-@"))
-        guard !name.isEmpty, name.count <= 64, name.unicodeScalars.allSatisfy(allowed.contains) else {
+        guard !name.isEmpty, name.count <= 64, name.unicodeScalars.allSatisfy(nameCharacters.contains) else {
             throw AccountError("A user name is 1–64 letters, digits, '.', '_', '-' or '@'.")
         }
     }
@@ -140,9 +142,13 @@ public struct Accounts: Sendable {
     /// 256 random bits, base64url without padding (cookie- and URL-safe).
     public static func randomToken() -> String {
         let key = SymmetricKey(size: .bits256)
-        let data = key.withUnsafeBytes { Data($0) }
-        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return base64URL(key.withUnsafeBytes { Data($0) })
+    }
+
+    /// Base64url without padding (RFC 4648 §5), as tokens, cookies and PKCE use it.
+    static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
     }
 
     public static func sha256(_ text: String) -> String {

@@ -67,7 +67,8 @@ public actor OIDCProvider {
     public func begin(next: String) async throws -> (url: String, state: String) {
         let document = try await discovered()
         expire()
-        let state = Self.random(), nonce = Self.random(), verifier = Self.random(bytes: 48)
+        // 256 random bits each; the verifier's 43 characters are PKCE's minimum length.
+        let state = Accounts.randomToken(), nonce = Accounts.randomToken(), verifier = Accounts.randomToken()
         pending[state] = PendingSignIn(nonce: nonce, verifier: verifier, next: next, started: now())
         var components = URLComponents(string: document.authorization_endpoint)
         let existing = components?.queryItems ?? []
@@ -247,18 +248,9 @@ public actor OIDCProvider {
 
     // MARK: Encoding
 
-    static func random(bytes: Int = 32) -> String {
-        base64URL(Data((0..<bytes).map { _ in UInt8.random(in: .min ... .max) }))
-    }
-
     /// PKCE S256: BASE64URL(SHA256(verifier)).
     static func challenge(_ verifier: String) -> String {
-        base64URL(Data(SHA256.hash(data: Data(verifier.utf8))))
-    }
-
-    static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Accounts.base64URL(Data(SHA256.hash(data: Data(verifier.utf8))))
     }
 
     static func formEncode(_ text: String) -> String {

@@ -79,8 +79,7 @@ extension RagServer {
             }
         }
         // The name must be a ragd user name; an address or a name with spaces is cut to one.
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "._-@"))
-        let name = String(String(person.username.unicodeScalars.filter(allowed.contains)).prefix(64))
+        let name = String(String(person.username.unicodeScalars.filter(Accounts.nameCharacters.contains)).prefix(64))
         guard !name.isEmpty else {
             throw OIDCError("The identity provider gave no usable account name (claim \(settings.usernameClaim)).")
         }
