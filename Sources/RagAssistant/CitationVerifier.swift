@@ -13,7 +13,7 @@ import RagInference
 /// (post-hoc attribution). A sentence no source supports is withheld, with the reason.
 /// Thresholds were calibrated on the development set (bench/RESULTS.md).
 public struct CitationVerifier: Sendable {
-    public let embedder: any EmbeddingModel
+    public var embedder: any EmbeddingModel
     /// Cosine similarity a sentence needs with some sentence of a source.
     public var similarityThreshold: Double
     /// Share of a sentence's content words that must appear in a source.

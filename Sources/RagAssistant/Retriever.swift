@@ -5,7 +5,10 @@ import RagStore
 /// Finds the sources for a question: hybrid search, access control in SQL, near-duplicates dropped.
 public struct Retriever: Sendable {
     public let store: RagStore
-    public let embedder: any EmbeddingModel
+    public var embedder: any EmbeddingModel
+    /// The vector index `embedder` makes vectors for (`ActiveVectorIndex.generation`): a search
+    /// after a switch to another index throws `StoreError(.indexSwitched)`. nil: not checked.
+    public var indexGeneration: Int64?
     /// Candidates fetched from each ranking before fusion.
     public var candidates = 50
     /// Hits kept after fusion and de-duplication.
@@ -62,6 +65,7 @@ public struct Retriever: Sendable {
             text: question, vector: vector, method: method, limit: max(limit * 3, ranker?.depth ?? 0),
             candidates: candidates, access: access)
         request.fusion = fusion
+        request.indexGeneration = indexGeneration
         let results = try store.searchResults(request)
         var hits = Self.dropNearDuplicates(results.hits, threshold: duplicateThreshold)
         if let ranker { hits = ranker.rank(question, hits) }

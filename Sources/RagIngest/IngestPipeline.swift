@@ -32,6 +32,10 @@ public struct IngestPipeline: Sendable {
     /// than extraction costs (llama.cpp's threads wait for each other at every step, so one
     /// preempted thread stalls all); measured by `ragd-bench --only ingest` (bench/RESULTS.md).
     public var prepareAhead = false
+    /// The model of the active vector index when an embedding-model migration can switch it
+    /// during this ingest (`ragd serve`): each file is embedded with the model it pins, and
+    /// embedded again if the index was switched before its vectors were stored. nil: `embedder`.
+    public var embeddings: ActiveEmbedding?
 
     public init(store: RagStore, embedder: any EmbeddingModel, chunking: ChunkingOptions? = nil,
                 extractor: any FileExtracting = DocumentExtractor(), logger: Logger = Logger(label: "ragd.ingest")) {
@@ -270,6 +274,23 @@ public struct IngestPipeline: Sendable {
         }
     }
 
+    /// The vectors of `chunks` by `model`, in batches of `embeddingBatchSize`.
+    private func embed(_ chunks: [Chunk], with model: any EmbeddingModel, summary: inout IngestSummary) async throws
+        -> [[Float]]
+    {
+        var vectors: [[Float]] = []
+        vectors.reserveCapacity(chunks.count)
+        for start in stride(from: 0, to: chunks.count, by: embeddingBatchSize) {
+            // The file in hand is finished even when the ingest is being cancelled.
+            let texts = chunks[start..<min(start + embeddingBatchSize, chunks.count)].map(\.embeddingText)
+            // .utility: a question's embedding (a request's task) goes first; see DedicatedThreadExecutor.
+            let result = try await Task(priority: .utility) { try await model.embed(texts) }.value
+            vectors += result.vectors
+            summary.truncatedChunks += result.truncatedCount
+        }
+        return vectors
+    }
+
     /// Embeds and stores a prepared file, or records why it failed. - Returns: the outcome word.
     private func finish(_ prepared: Prepared, summary: inout IngestSummary) async -> String {
         let clock = ContinuousClock()
@@ -282,20 +303,18 @@ public struct IngestPipeline: Sendable {
 
             case .chunks(let update, let chunks, let isNew):
                 let t0 = clock.now
-                var vectors: [[Float]] = []
-                vectors.reserveCapacity(chunks.count)
-                for start in stride(from: 0, to: chunks.count, by: embeddingBatchSize) {
-                    let batch = chunks[start..<min(start + embeddingBatchSize, chunks.count)]
-                    // The file in hand is finished even when the ingest is being cancelled.
-                    let texts = batch.map(\.embeddingText)
-                    let embedder = self.embedder
-                    // .utility: a question's embedding (a request's task) goes first; see DedicatedThreadExecutor.
-                    let result = try await Task(priority: .utility) { try await embedder.embed(texts) }.value
-                    vectors += result.vectors
-                    summary.truncatedChunks += result.truncatedCount
+                var t1 = t0
+                for attempt in 1...2 {
+                    let pin = try embeddings?.pin()
+                    let vectors = try await embed(chunks, with: pin?.model ?? embedder, summary: &summary)
+                    t1 = clock.now
+                    do {
+                        try store.replaceDocument(update, chunks: chunks, vectors: vectors, generation: pin?.generation)
+                        break
+                    } catch let error as StoreError where error.kind == .indexSwitched && attempt == 1 && embeddings != nil {
+                        continue  // a migration switched the index meanwhile: embed with its model
+                    }
                 }
-                let t1 = clock.now
-                try store.replaceDocument(update, chunks: chunks, vectors: vectors)
                 summary.embedSeconds += (t1 - t0).seconds
                 summary.storeSeconds += (clock.now - t1).seconds
                 summary.chunks += chunks.count

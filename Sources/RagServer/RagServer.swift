@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import RagAssistant
 import RagAudit
+import RagInference
 import RagStore
 
 /// The HTTP side of the daemon: builds the router with every page and API.
@@ -23,6 +24,10 @@ public struct RagServer: Sendable {
     public let modelNames: [String: String]
     /// Sign-in through the identity provider, when configured.
     public let oidc: OIDCProvider?
+    /// Loads an embedding model file in-process (the daemon's loader): the admin page checks
+    /// with it that a migration's new model loads before the migration starts. nil: the page
+    /// cannot start migrations (`ragd reindex` still can).
+    public var loadEmbeddingModel: ActiveEmbedding.Loader?
     let loginLimiter = RateLimiter(limit: 5, window: 300)
     /// Searches run a few at a time (each embeds the query); a bounded number wait, the rest
     /// get 503 + Retry-After instead of an ever longer queue.

@@ -26,29 +26,31 @@ final class QuantizedVectorIndex: Sendable {
         /// The last change applied.
         var sequence: Int64 = 0
         var loaded = false
+        /// The active index these codes belong to (`ActiveVectorIndex.generation`), and its
+        /// vector length; a switch to another model's index reloads everything.
+        var generation: Int64 = 0
+        var dimensions = 0
+        /// UInt64 words per code.
+        var words = 0
         var count: Int { ids.count - deleted.count }
     }
 
-    let dimensions: Int
-    let words: Int
     /// Changes kept in `chunk_vector_change`; a copy further behind reloads in full.
     static let changeLogLength = 200_000
     private let state = Mutex(Snapshot())
 
-    init(dimensions: Int) {
-        self.dimensions = dimensions
-        self.words = (dimensions + 63) / 64
-    }
+    init() {}
 
-    /// The codes up to the newest change visible to `db`'s transaction.
+    /// The codes up to the newest change visible to `db`'s transaction, of the active index.
     func snapshot(_ db: Database) throws -> Snapshot {
         let newest = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM chunk_vector_change") ?? 0
+        let active = try ActiveVectorIndex.fetch(db)
         return try state.withLock { snapshot in
-            if snapshot.loaded, snapshot.sequence >= newest { return snapshot }
+            if snapshot.loaded, snapshot.generation == active.generation, snapshot.sequence >= newest { return snapshot }
             let oldest = try Int64.fetchOne(db, sql: "SELECT min(seq) FROM chunk_vector_change") ?? 0
-            if !snapshot.loaded || oldest > snapshot.sequence + 1 {
-                // First use, or the log was pruned past this copy: read everything.
-                snapshot = try load(db, sequence: newest)
+            if !snapshot.loaded || snapshot.generation != active.generation || oldest > snapshot.sequence + 1 {
+                // First use, a switched index, or the log was pruned past this copy: read everything.
+                snapshot = try load(db, sequence: newest, active: active)
             } else {
                 try apply(db, to: &snapshot, through: newest)
             }
@@ -56,10 +58,14 @@ final class QuantizedVectorIndex: Sendable {
         }
     }
 
-    private func load(_ db: Database, sequence: Int64) throws -> Snapshot {
+    private func load(_ db: Database, sequence: Int64, active: ActiveVectorIndex) throws -> Snapshot {
         var snapshot = Snapshot()
         snapshot.sequence = sequence
         snapshot.loaded = true
+        snapshot.generation = active.generation
+        snapshot.dimensions = active.dimensions
+        snapshot.words = (active.dimensions + 63) / 64
+        let words = snapshot.words
         let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM chunk_vector") ?? 0
         snapshot.ids.reserveCapacity(total)
         snapshot.documents.reserveCapacity(total)
@@ -109,6 +115,10 @@ final class QuantizedVectorIndex: Sendable {
         var kept = Snapshot()
         kept.sequence = snapshot.sequence
         kept.loaded = true
+        kept.generation = snapshot.generation
+        kept.dimensions = snapshot.dimensions
+        kept.words = snapshot.words
+        let words = snapshot.words
         kept.ids.reserveCapacity(snapshot.count)
         kept.documents.reserveCapacity(snapshot.count)
         kept.codes.reserveCapacity(snapshot.count * words)
@@ -124,7 +134,7 @@ final class QuantizedVectorIndex: Sendable {
         let code: Data = row["code"]
         snapshot.ids.append(row["chunk_id"])
         snapshot.documents.append(row["document_id"])
-        snapshot.codes.append(contentsOf: Self.words(code, count: words))
+        snapshot.codes.append(contentsOf: Self.words(code, count: snapshot.words))
     }
 
     /// A stored or computed binary code as little-endian 64-bit words.
@@ -156,6 +166,8 @@ final class QuantizedVectorIndex: Sendable {
                     hiddenWindow: Int = 0) -> (ids: [Int64], hidden: [Int64]) {
         let n = snapshot.ids.count
         guard n > 0, count > 0 || hiddenWindow > 0 else { return ([], []) }
+        let words = snapshot.words
+        let dimensions = snapshot.dimensions
         let q = Self.words(Self.code(query), count: words)
         let unreadable = UInt16.max
         // An unreadable chunk's distance, kept when hidden ones are counted: marked by the top bit.
@@ -165,7 +177,6 @@ final class QuantizedVectorIndex: Sendable {
         var histogram = [Int](repeating: 0, count: dimensions + 2)
         var hiddenHistogram = [Int](repeating: 0, count: countHidden ? dimensions + 2 : 0)
         // Pass 1: every distance, and how many chunks have each.
-        let words = self.words
         snapshot.codes.withUnsafeBufferPointer { codes in
             snapshot.documents.withUnsafeBufferPointer { documents in
                 distances.withUnsafeMutableBufferPointer { out in

@@ -72,12 +72,22 @@ extension RagStore {
 
     /// Replaces a document's chunks, vectors and full-text rows in one transaction and bumps
     /// its version. Readers see either the old document or the new one, never a mix.
+    /// - Parameter generation: the vector index the vectors were made for (`ActiveVectorIndex`);
+    ///   nil: the index active when the store was opened, whose model is the configured one.
     /// - Returns: the stored document.
+    /// - Throws: `StoreError(.indexSwitched)` when another model's index became active meanwhile.
     @discardableResult
-    public func replaceDocument(_ update: DocumentUpdate, chunks: [Chunk], vectors: [[Float]]) throws -> DocumentRecord {
+    public func replaceDocument(_ update: DocumentUpdate, chunks: [Chunk], vectors: [[Float]],
+                                generation: Int64? = nil) throws -> DocumentRecord {
         precondition(chunks.count == vectors.count, "one vector per chunk")
         let now = Date()
+        let generation = generation ?? openedIndex.generation
         return try writer.write { db in
+            guard try ActiveVectorIndex.fetch(db).generation == generation else {
+                throw StoreError(
+                    .indexSwitched,
+                    "The vector index was switched to another embedding model while \(update.path) was embedded.")
+            }
             var document = try DocumentRecord.filter(Column("path") == update.path).fetchOne(db)
                 ?? DocumentRecord(
                     id: nil, sourceId: update.sourceId, path: update.path, title: nil, author: nil,

@@ -40,6 +40,10 @@ public struct SearchRequest: Sendable {
     public var rescoreCandidates: Int?
     /// Hybrid only: how much each ranking counts.
     public var fusion = FusionWeights.standard
+    /// The generation of the vector index `vector` was embedded for (`ActiveVectorIndex`): a
+    /// search after a switch to another model's index throws `StoreError(.indexSwitched)`
+    /// instead of comparing vectors of two models. nil: the store's active index is assumed.
+    public var indexGeneration: Int64?
 
     public init(text: String, vector: [Float]?, method: SearchMethod = .hybrid, limit: Int = 10,
                 candidates: Int = 50, access: AccessFilter = .unrestricted, rescoreCandidates: Int? = nil) {
@@ -142,7 +146,8 @@ extension RagStore {
             guard let query = request.vector else { return Ranking() }
             return try writer.read { db in
                 try nearest(db, vector: query, limit: request.candidates, access: request.access,
-                            rescore: request.rescoreCandidates ?? configuration.rescoreCandidates)
+                            rescore: request.rescoreCandidates ?? configuration.rescoreCandidates,
+                            generation: request.indexGeneration)
             }
         }
         var bm25 = Ranking()
@@ -259,6 +264,14 @@ extension RagStore {
         return ranking
     }
 
+    /// Throws `.indexSwitched` when `request`'s vector was made for an index that is no longer active.
+    static func checkIndex(_ db: Database, _ request: SearchRequest) throws {
+        guard let generation = request.indexGeneration else { return }
+        if try ActiveVectorIndex.fetch(db).generation != generation {
+            throw StoreError(.indexSwitched, "The vector index was switched to another embedding model during this search.")
+        }
+    }
+
     /// Reads the binary codes of all vectors into memory (the first search does it otherwise).
     public func loadVectorIndex() throws {
         _ = try writer.read { db in try vectorIndex.snapshot(db) }
@@ -269,8 +282,17 @@ extension RagStore {
     /// readable chunks number no more than `rescore`.
     /// For a restricted reader the same scan finds which of everyone's `limit` nearest (by
     /// binary code) the filter hid.
-    func nearest(_ db: Database, vector: [Float], limit: Int, access: AccessFilter, rescore: Int) throws -> Ranking {
+    func nearest(_ db: Database, vector: [Float], limit: Int, access: AccessFilter, rescore: Int,
+                 generation: Int64? = nil) throws -> Ranking {
         let snapshot = try vectorIndex.snapshot(db)
+        if let generation, generation != snapshot.generation {
+            throw StoreError(.indexSwitched, "The vector index was switched to another embedding model during this search.")
+        }
+        guard snapshot.count == 0 || vector.count == snapshot.dimensions else {
+            throw StoreError(
+                .embeddingMismatch,
+                "A \(vector.count)-dimension query against the active index of \(snapshot.dimensions) dimensions.")
+        }
         var readable: ((Int64) -> Bool)?
         if case .groups = access {
             // Readable documents as a bitmap by id; the filter is the same SQL condition as everywhere.

@@ -28,7 +28,7 @@ public final class RagStore: Sendable {
     ///   another embedding model; GRDB's `DatabaseError` for SQLite failures.
     public init(configuration: StoreConfiguration) throws {
         self.configuration = configuration
-        self.vectorIndex = QuantizedVectorIndex(dimensions: configuration.embeddingDimensions)
+        self.vectorIndex = QuantizedVectorIndex()
         self.fullTextPlanner = FullTextPlanner(postingBudget: configuration.fullTextPostingBudget)
         let url = URL(fileURLWithPath: configuration.path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -50,8 +50,13 @@ public final class RagStore: Sendable {
         self.history = HistoryStore(writer: writer)
         self.jobs = JobStore(writer: writer)
         try Schema.migrator(dimensions: configuration.embeddingDimensions).migrate(writer)
-        try checkEmbeddingModel()
+        self.openedIndex = try Self.checkEmbeddingModel(writer, configuration)
     }
+
+    /// The active vector index when the store was opened, whose model is the configured one.
+    /// Writers that embed with that model pass its generation, so vectors made before a switch
+    /// by another process (`ragd reindex`) are refused rather than mixed into the new index.
+    public let openedIndex: ActiveVectorIndex
 
     /// Loads vec0 with the C API only: the SQL function `load_extension()` stays disabled.
     private static func loadVectorExtension(_ db: Database, path: String) throws {
@@ -67,24 +72,36 @@ public final class RagStore: Sendable {
         }
     }
 
-    /// Records the embedding model on first use; refuses a database built with another one.
-    private func checkEmbeddingModel() throws {
+    /// Records the embedding model on first use; refuses a database whose active index was made
+    /// by another model, saying how to go on.
+    private static func checkEmbeddingModel(_ writer: any DatabaseWriter, _ configuration: StoreConfiguration) throws
+        -> ActiveVectorIndex
+    {
         try writer.write { db in
-            let stored = try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'embedding_model'")
-            let dims = try String.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'embedding_dimensions'")
-            if let stored, let dims {
-                guard dims == String(configuration.embeddingDimensions), stored == configuration.embeddingModel else {
-                    throw StoreError(
-                        .embeddingMismatch,
-                        "\(configuration.path) holds vectors of \(stored) (\(dims) dimensions) but the configured "
-                            + "embedding model is \(configuration.embeddingModel) (\(configuration.embeddingDimensions)). "
-                            + "Use the original model, or ingest into a new database file.")
-                }
-            } else {
+            var active = try ActiveVectorIndex.fetch(db)
+            if active.model.isEmpty || active.dimensions == 0 {
+                active.model = configuration.embeddingModel
+                active.dimensions = configuration.embeddingDimensions
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO store_meta(key, value) VALUES ('embedding_model', ?), ('embedding_dimensions', ?)",
-                    arguments: [configuration.embeddingModel, String(configuration.embeddingDimensions)])
+                    arguments: [active.model, String(active.dimensions)])
             }
+            guard active.dimensions == configuration.embeddingDimensions, active.model == configuration.embeddingModel else {
+                throw StoreError(
+                    .embeddingMismatch,
+                    "\(configuration.path) answers from vectors of \(active.model), \(active.dimensions) dimensions, "
+                        + "but the configured embedding model is \(configuration.embeddingModel) "
+                        + "(\(configuration.embeddingDimensions)). Set models.embedding to \(active.modelPath ?? active.model + "'s file") "
+                        + "to use this database as it is, or move it to the configured model without downtime: "
+                        + "`ragd reindex --embedding-model <file of \(configuration.embeddingModel)>`, started with "
+                        + "models.embedding still set to \(active.model).")
+            }
+            if active.modelPath == nil, let path = configuration.embeddingModelPath {
+                active.modelPath = path
+                try db.execute(sql: "INSERT OR REPLACE INTO store_meta(key, value) VALUES ('embedding_model_path', ?)",
+                               arguments: [path])
+            }
+            return active
         }
     }
 }

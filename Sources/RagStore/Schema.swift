@@ -284,6 +284,81 @@ enum Schema {
                 ALTER TABLE source ADD COLUMN sync_daily_at TEXT;
                 """)
         }
+        migrator.registerMigration("v8: embedding-model migration") { db in
+            try db.execute(sql: """
+                -- A re-embedding of every chunk with another model (`ragd reindex`), built beside
+                -- the active index while questions are answered from it, then switched to in one
+                -- transaction. At most one runs at a time; a killed one resumes where it stopped.
+                CREATE TABLE embedding_migration (
+                    id INTEGER PRIMARY KEY,
+                    -- The new model's identifier (its file name), file and vector length.
+                    model TEXT NOT NULL,
+                    model_path TEXT NOT NULL,
+                    dimensions INTEGER NOT NULL CHECK (dimensions > 0),
+                    -- The model of the index it replaces.
+                    previous_model TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('running', 'switched', 'cancelled', 'failed')),
+                    requested_by TEXT NOT NULL,
+                    chunks_total INTEGER NOT NULL DEFAULT 0,
+                    chunks_done INTEGER NOT NULL DEFAULT 0,
+                    -- The process working on it and when it last reported: a dead or silent
+                    -- worker's migration is taken over (resumed) by the next one.
+                    worker_pid INTEGER,
+                    heartbeat_at TEXT,
+                    message TEXT,
+                    created_at TEXT NOT NULL,
+                    finished_at TEXT
+                );
+                CREATE UNIQUE INDEX embedding_migration_running ON embedding_migration(status) WHERE status = 'running';
+
+                -- The next index's vectors (same shape as chunk_vector), filled by the running
+                -- migration; empty otherwise. At the switch it becomes chunk_vector.
+                CREATE TABLE chunk_vector_next (
+                    chunk_id INTEGER PRIMARY KEY,
+                    document_id INTEGER NOT NULL,
+                    code BLOB NOT NULL,
+                    embedding BLOB NOT NULL
+                );
+
+                DROP TRIGGER chunk_after_delete;
+                \(Schema.chunkAfterDeleteTrigger)
+                """)
+            // The generation of the active index: bumped by every switch, so the in-memory
+            // codes and each answer's pinned model see one index, never a mix.
+            try db.execute(sql: "INSERT OR IGNORE INTO store_meta(key, value) VALUES ('vector_generation', '1')")
+        }
         return migrator
+    }
+
+    /// A deleted chunk takes its full-text row and its vectors (active and next index) with it.
+    static let chunkAfterDeleteTrigger = """
+        CREATE TRIGGER chunk_after_delete AFTER DELETE ON chunk BEGIN
+            INSERT INTO chunk_fts(chunk_fts, rowid, text, section_path)
+                VALUES ('delete', old.id, old.text, old.section_path);
+            DELETE FROM chunk_vec WHERE chunk_id = old.id;
+            DELETE FROM chunk_vector WHERE chunk_id = old.id;
+            DELETE FROM chunk_vector_next WHERE chunk_id = old.id;
+        END;
+        """
+
+    /// The change log of chunk_vector (see v3), created again when a migration's table takes its place.
+    static let chunkVectorTriggers = """
+        CREATE TRIGGER chunk_vector_after_insert AFTER INSERT ON chunk_vector BEGIN
+            INSERT INTO chunk_vector_change(chunk_id, deleted) VALUES (new.chunk_id, 0);
+        END;
+        CREATE TRIGGER chunk_vector_after_delete AFTER DELETE ON chunk_vector BEGIN
+            INSERT INTO chunk_vector_change(chunk_id, deleted) VALUES (old.chunk_id, 1);
+        END;
+        """
+
+    /// sqlite-vec's table of the active index (see v1), for vectors of `dimensions`.
+    static func chunkVecTable(dimensions: Int) -> String {
+        """
+        CREATE VIRTUAL TABLE chunk_vec USING vec0(
+            chunk_id INTEGER PRIMARY KEY,
+            embedding float[\(dimensions)] distance_metric=cosine,
+            document_id integer
+        );
+        """
     }
 }

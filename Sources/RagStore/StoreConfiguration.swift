@@ -8,6 +8,9 @@ public struct StoreConfiguration: Sendable {
     public var embeddingDimensions: Int
     /// The embedding model's identifier, recorded so a database is never mixed across models.
     public var embeddingModel: String
+    /// The embedding model's file, recorded with the index so that a daemon whose index another
+    /// process switched (`ragd reindex`) can load the new model (nil: not recorded).
+    public var embeddingModelPath: String?
     /// How many nearest candidates by binary code are re-scored with full-precision vectors
     /// (more: closer to exact search, slower). Chosen by `ragd-bench --only retrieval`: recall@10
     /// against exact float search at a million chunks (bench/RESULTS.md).
@@ -18,7 +21,8 @@ public struct StoreConfiguration: Sendable {
 
     public init(path: String, vectorExtensionPath: String, embeddingDimensions: Int, embeddingModel: String,
                 rescoreCandidates: Int = Self.defaultRescoreCandidates,
-                fullTextPostingBudget: Int = Self.defaultFullTextPostingBudget) {
+                fullTextPostingBudget: Int = Self.defaultFullTextPostingBudget, embeddingModelPath: String? = nil) {
+        self.embeddingModelPath = embeddingModelPath
         self.rescoreCandidates = rescoreCandidates
         self.fullTextPostingBudget = fullTextPostingBudget
         self.path = path

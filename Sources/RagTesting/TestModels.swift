@@ -11,6 +11,8 @@ public enum TestModels {
     public static let chatPath = cache + "/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
     /// The previous default, still a configured option (`models.chat`).
     public static let smolLM2Path = cache + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+    /// nomic-embed-text-v1.5, the second embedding model (embedding-model migration).
+    public static let nomicPath = cache + "/models/nomic-embed-text-v1.5.f16.gguf"
     public static let vectorExtension = cache + "/lib/vec0.so"
     public static let corpus = cache + "/corpus"
     public static let sqliteDocs = corpus + "/sqlite3-doc/usr/share/doc/sqlite3"
@@ -28,6 +30,13 @@ public enum TestModels {
         LlamaBackend.initialize(logLevel: .errors)
         return Result { () throws(InferenceError) in
             try LlamaEmbeddingModel(configuration: LlamaEmbeddingConfiguration(modelPath: embeddingPath, threads: 2))
+        }
+    }()
+
+    public static let nomic: Result<LlamaEmbeddingModel, InferenceError> = {
+        LlamaBackend.initialize(logLevel: .errors)
+        return Result { () throws(InferenceError) in
+            try LlamaEmbeddingModel(configuration: LlamaEmbeddingConfiguration(modelPath: nomicPath, threads: 2))
         }
     }()
 

@@ -10,6 +10,8 @@ public struct AppContext {
     public let configuration: RagdConfiguration
     public let embedder: LlamaEmbeddingModel
     public let store: RagStore
+    /// The model of the active vector index, followed through embedding-model migrations.
+    public let embeddings: ActiveEmbedding
 
     /// Loads the embedding model and opens the database.
     /// - Parameter verbose: pass llama.cpp's own log messages through.
@@ -17,7 +19,15 @@ public struct AppContext {
         self.configuration = configuration
         LlamaBackend.initialize(logLevel: verbose ? .verbose : .errors)
         embedder = try LlamaEmbeddingModel(configuration: configuration.embeddingConfiguration)
-        store = try configuration.openStore(embedder: embedder)
+        let store = try configuration.openStore(embedder: embedder)
+        self.store = store
+        embeddings = ActiveEmbedding(
+            model: embedder, generation: store.openedIndex.generation,
+            activeIndex: {
+                let active = try store.activeVectorIndex()
+                return (active.generation, active.model, active.modelPath)
+            },
+            load: configuration.loadEmbeddingModel)
     }
 
     /// The supervised llama-server of `large_model.launch`, not started yet; nil when ragd
@@ -87,6 +97,7 @@ public struct AppContext {
         var assistant = Assistant(
             retriever: Retriever(store: store, embedder: embedder), smallModel: small, largeModel: large,
             policy: configuration.routing)
+        assistant.embeddings = embeddings
         let settings = configuration.conversations
         assistant.rewriter = QueryRewriter(
             strategy: settings.queryRewrite, model: small, timeout: .milliseconds(settings.rewriteTimeoutMilliseconds),

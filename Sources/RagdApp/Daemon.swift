@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import RagAssistant
 import RagAudit
+import RagInference
 import RagIngest
 import RagServer
 import RagStore
@@ -17,14 +18,18 @@ public struct Daemon: Sendable {
     /// - Parameters:
     ///   - auditPath: the audit log's SQLite file (opened, or created).
     ///   - modelHashes: SHA-256 of each model file by the model name answers are recorded with.
+    ///   - loadEmbeddingModel: loads an embedding model file, for migrations started on the admin page.
     public init(store: RagStore, assistant: Assistant, configuration: ServerConfiguration, auditPath: String,
-                modelHashes: [String: String], logger: Logger = Logger(label: "ragd.server")) throws {
+                modelHashes: [String: String], loadEmbeddingModel: ActiveEmbedding.Loader? = nil,
+                logger: Logger = Logger(label: "ragd.server")) throws {
         auditLog = try AuditLog(path: auditPath)
         let recorder = AuditLogRecorder(log: auditLog, modelHashes: modelHashes)
         // The identity provider's issuer must pass the no-egress policy before ragd starts.
         let oidc = try configuration.oidc.map { try OIDCProvider(settings: $0) }
-        server = RagServer(store: store, assistant: assistant, configuration: configuration, audit: recorder, oidc: oidc,
-                           logger: logger)
+        var server = RagServer(store: store, assistant: assistant, configuration: configuration, audit: recorder, oidc: oidc,
+                               logger: logger)
+        server.loadEmbeddingModel = loadEmbeddingModel
+        self.server = server
     }
 
     /// The HTTP application on `server.configuration`'s address (port 0 picks a free one).
@@ -58,6 +63,7 @@ extension AppContext {
     /// The daemon over this context's database and models, with `server` as its address and limits.
     public func daemon(server: ServerConfiguration, logger: Logger = Logger(label: "ragd.server")) throws -> Daemon {
         try Daemon(store: store, assistant: try assistant(), configuration: server,
-                   auditPath: configuration.auditDatabasePath, modelHashes: try modelHashes(), logger: logger)
+                   auditPath: configuration.auditDatabasePath, modelHashes: try modelHashes(),
+                   loadEmbeddingModel: configuration.loadEmbeddingModel, logger: logger)
     }
 }

@@ -265,12 +265,21 @@ public struct RagdConfiguration: Sendable, Equatable {
         LlamaChatConfiguration(modelPath: models.chat, contextLength: models.chatContext, threads: models.threads)
     }
 
+    /// Loads the embedding model in `path` in-process, with the configured threads and limits
+    /// (an embedding-model migration's new model).
+    @Sendable public func loadEmbeddingModel(path: String) throws -> any EmbeddingModel {
+        var settings = embeddingConfiguration
+        settings.modelPath = path
+        return try LlamaEmbeddingModel(configuration: settings)
+    }
+
     /// Opens the database for the given embedding model.
     public func openStore(embedder: any EmbeddingModel) throws -> RagStore {
         try RagStore(configuration: StoreConfiguration(
             path: database, vectorExtensionPath: vectorExtension,
             embeddingDimensions: embedder.dimensions, embeddingModel: embedder.identifier,
-            rescoreCandidates: search.rescoreCandidates, fullTextPostingBudget: search.fullTextPostingBudget))
+            rescoreCandidates: search.rescoreCandidates, fullTextPostingBudget: search.fullTextPostingBudget,
+            embeddingModelPath: models.embedding))
     }
 
     /// The supervised llama-server of `large_model.launch` (nil when ragd launches none). Its

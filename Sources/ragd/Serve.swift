@@ -86,7 +86,12 @@ struct Serve: AsyncParsableCommand {
         var pipeline = IngestPipeline(
             store: context.store, embedder: context.embedder, extractor: context.configuration.ingest.extractor)
         pipeline.force = false
+        pipeline.embeddings = context.embeddings
         let worker = IngestJobWorker(pipeline: pipeline)
+        // An embedding-model migration (started on the admin page, or left by a stopped
+        // `ragd reindex`) runs here while questions are answered from the active index.
+        let migrations = EmbeddingMigrationService(
+            store: context.store, embeddings: context.embeddings, load: context.configuration.loadEmbeddingModel)
         // Sources with a sync interval get a re-ingest job queued when it is due.
         let scheduler = SourceSyncScheduler(store: context.store,
                                             checkInterval: .seconds(context.configuration.ingest.syncCheckSeconds))
@@ -98,7 +103,7 @@ struct Serve: AsyncParsableCommand {
         // Started in order, stopped in reverse: the server stops first (answers in flight
         // finish), then the ingest worker (the file in hand finishes), then llama-server.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: worker), .init(service: scheduler), .init(service: app),
+            .init(service: worker), .init(service: scheduler), .init(service: migrations), .init(service: app),
         ]
         if let largeModelServer { services.insert(.init(service: largeModelServer), at: 0) }
         let group = ServiceGroup(configuration: .init(

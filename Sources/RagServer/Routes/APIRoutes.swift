@@ -170,7 +170,7 @@ extension RagServer {
                 throw ServerError.badRequest("Give the search text as q (1–\(AskService.maxQuestionLength) characters).")
             }
             let limit = min(max(request.uri.queryParameters["limit"].flatMap { Int(String($0)) } ?? 10, 1), 50)
-            var retriever = askService.assistant.retriever
+            var retriever = try askService.assistant.pinnedRetriever()
             retriever.limit = limit
             let access = context.identity.access
             let search = retriever

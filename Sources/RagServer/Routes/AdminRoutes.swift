@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import RagInference
 import RagStore
 
 /// Admin pages: sources and their groups, documents with status and errors, re-ingest jobs
@@ -71,6 +72,39 @@ extension RagServer {
             let removed = try mapStoreErrors { try store.removeSource(id: id) }
             await recordAction("source.remove", ["source_id": String(id), "documents": String(removed)], context: context)
             return HTML.redirect("/admin")
+        }
+        group.post("/admin/index/migrate") { request, context in
+            var request = request
+            let form = try await request.decodeForm(MigrationForm.self)
+            let path = URL(fileURLWithPath: try required(form.model_path, "model_path")).standardizedFileURL.path
+            guard FileManager.default.fileExists(atPath: path) else {
+                return try adminPage(identity: context.identity, message: "\(path) does not exist on the server.", status: .badRequest)
+            }
+            guard let load = loadEmbeddingModel else {
+                throw ServerError(.conflict, "This server cannot load models: run `ragd reindex --embedding-model \(path)`.")
+            }
+            let model: any EmbeddingModel
+            do {
+                model = try load(path)
+            } catch {
+                return try adminPage(identity: context.identity, message: "\(path) cannot be used as an embedding model: \(error)",
+                                     status: .badRequest)
+            }
+            let record = try mapStoreErrors {
+                try store.requestMigration(model: model.identifier, modelPath: path, dimensions: model.dimensions,
+                                           requestedBy: context.identity.name)
+            }
+            await recordAction("index.migration.start", [
+                "from": record.previousModel, "to": record.model, "dimensions": String(record.dimensions),
+                "chunks": String(record.chunksTotal)], context: context)
+            return HTML.redirect("/admin#index")
+        }
+        group.post("/admin/index/cancel") { _, context in
+            guard try store.endMigration(as: .cancelled, message: "Cancelled by \(context.identity.name) on the admin page.") else {
+                throw ServerError(.conflict, "No migration is running.")
+            }
+            await recordAction("index.migration.cancel", [:], context: context)
+            return HTML.redirect("/admin#index")
         }
         group.post("/admin/jobs") { request, context in
             var request = request
@@ -155,7 +189,8 @@ extension RagServer {
 
     func adminPage(identity: Identity, message: String?, status: HTTPResponse.Status = .ok) throws -> Response {
         let page = AdminPage(identity: identity, message: message, sources: try store.sources(), jobs: try store.jobs.recent(limit: 20),
-                             users: try store.accounts.users())
+                             users: try store.accounts.users(), index: try store.activeVectorIndex(),
+                             migrations: try store.migrations(limit: 5), canMigrate: loadEmbeddingModel != nil)
         return Views.response(page, status: status)
     }
 

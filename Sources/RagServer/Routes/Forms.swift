@@ -92,6 +92,11 @@ struct SyncForm: Decodable {
     var daily_at: String?
 }
 
+/// An embedding-model migration: the new model's file on the server.
+struct MigrationForm: Decodable {
+    var model_path: String?
+}
+
 /// A source's escalation policy: on_prem_only yes|no.
 struct EscalationForm: Decodable {
     var on_prem_only: String?

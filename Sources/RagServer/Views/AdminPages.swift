@@ -14,6 +14,50 @@ struct AdminPage: PageView {
     let jobs: [Job]
     let users: [User]
     let minimumPasswordLength = Accounts.minimumPasswordLength
+    /// The embedding index: its model, and migrations to another.
+    let index: Index
+
+    struct Index {
+        let model: String
+        let dimensions: Int
+        let generation: Int64
+        let modelPath: String
+        /// The running migration, if any.
+        let running: Migration?
+        /// Finished ones, newest first.
+        let history: [Migration]
+        let hasHistory: Bool
+        /// The form is offered (the server can load models).
+        let canMigrate: Bool
+    }
+
+    struct Migration {
+        let id: Int64
+        let from: String
+        let to: String
+        let status: String
+        let chunksDone: Int
+        let progressMax: Int
+        let chunksTotal: Int
+        let percent: String
+        let requestedBy: String
+        let started: String
+        let message: String
+
+        init(_ m: EmbeddingMigrationRecord) {
+            id = m.id ?? 0
+            from = m.previousModel
+            to = m.model
+            status = m.status.rawValue
+            chunksDone = m.chunksDone
+            progressMax = max(m.chunksTotal, 1)
+            chunksTotal = m.chunksTotal
+            percent = String(format: "%.0f%%", m.fraction * 100)
+            requestedBy = m.requestedBy
+            started = DisplayDate.string(m.createdAt)
+            message = m.message ?? (m.heartbeatAt.map { "last progress " + DisplayDate.string($0) } ?? "waiting for ragd serve to start it")
+        }
+    }
 
     struct Source {
         let id: Int64
@@ -75,7 +119,13 @@ struct AdminPage: PageView {
         let disablePath: String?
     }
 
-    init(identity: Identity, message: String?, sources: [SourceSummary], jobs: [IngestJobRecord], users: [UserRecord]) {
+    init(identity: Identity, message: String?, sources: [SourceSummary], jobs: [IngestJobRecord], users: [UserRecord],
+         index: ActiveVectorIndex, migrations: [EmbeddingMigrationRecord], canMigrate: Bool) {
+        let running = migrations.first { $0.status == .running }
+        self.index = Index(
+            model: index.model, dimensions: index.dimensions, generation: index.generation, modelPath: index.modelPath ?? "",
+            running: running.map(Migration.init), history: migrations.filter { $0.status != .running }.map(Migration.init),
+            hasHistory: migrations.contains { $0.status != .running }, canMigrate: canMigrate && running == nil)
         nav = Navigation(identity)
         csrf = identity.csrfToken
         error = message
