@@ -34,6 +34,7 @@ public struct RagServer: Sendable {
         self.oidc = oidc
         self.accounts = Accounts(store: store, bcryptCost: configuration.bcryptCost, sessionHours: configuration.sessionHours)
         let metrics = ServerMetrics()
+        metrics.setPrice(configuration.largeModelPricePer1kTokens)
         self.metrics = metrics
         self.askService = AskService(assistant: assistant, store: store, configuration: configuration, metrics: metrics,
                                      audit: audit, logger: logger)
