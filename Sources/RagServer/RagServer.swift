@@ -65,6 +65,7 @@ public struct RagServer: Sendable {
         let admin = router.group().add(middleware: RequireRole(.admin)).group(context: SignedInContext.self)
         addAdminRoutes(to: admin)
         addAdminAPIRoutes(to: admin)
+        addAnalyticsRoutes(to: admin)
         let monitoring = router.group().add(middleware: RequireRole(.admin, .auditor))
         monitoring.get("/metrics") { _, _ in
             var text = metrics.render(store: store, extra: [])
