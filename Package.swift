@@ -247,6 +247,7 @@ let package = Package(
             name: "RagServerTests",
             dependencies: [
                 "RagServer", "RagCore", "RagStore", "RagIngest", "RagAssistant", "RagInference", "RagTesting", "RagAudit",
+                "RagdApp",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
