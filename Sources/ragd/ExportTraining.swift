@@ -42,8 +42,10 @@ struct ExportTraining: AsyncParsableCommand {
         let summary = try await app.trainingExport().write(
             to: out, sources: sources.isEmpty ? nil : Set(sources), audit: log, actor: CommandLineAudit.localActor)
         let redacted = summary.redacted.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-        print("Wrote \(summary.examples) examples to \(out)"
-              + (summary.skipped > 0 ? "; \(summary.skipped) answers left out (a passage from another source, or a document since removed)" : "")
+        func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)" + (n == 1 ? "" : "s") }
+        print("Wrote \(count(summary.examples, "example")) to \(out)"
+              + (summary.skipped > 0
+                 ? "; \(count(summary.skipped, "answer")) left out (a passage from another source, or a document since removed)" : "")
               + (redacted.isEmpty ? "." : "; replaced \(redacted)."))
     }
 }
