@@ -181,22 +181,33 @@ public struct AnswerAnalytics: Sendable {
     }
 
     /// Questions grouped when their key words overlap enough (Jaccard similarity of at least
-    /// `gapSimilarity` with any question of the group): "How do I reset my VPN password?" and
-    /// "vpn password reset" meet; "parking permit" stays apart. Largest groups first.
+    /// `gapSimilarity` with one of the group's first `gapComparisons` questions): "How do I
+    /// reset my VPN password?" and "vpn password reset" meet; "parking permit" stays apart.
+    /// Only groups sharing a key word are compared, so thousands of questions stay cheap.
+    /// Largest groups first.
     static func contentGaps(_ entries: [AnalyticsEntry]) -> [ContentGap] {
         struct Group { var members: [(question: String, terms: Set<String>, at: Date)] }
         var groups: [Group] = []
+        var groupsWithTerm: [String: [Int]] = [:]
         for e in entries {
             let question = e.record.question
             var terms = Terms.keyTerms(question)
             if terms.isEmpty { terms = Set(question.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init)) }
             var best: (index: Int, similarity: Double)?
-            for (i, group) in groups.enumerated() {
-                let similarity = group.members.map { Self.jaccard($0.terms, terms) }.max() ?? 0
+            for i in Set(terms.flatMap { groupsWithTerm[$0] ?? [] }).sorted() {
+                let similarity = groups[i].members.prefix(gapComparisons).map { Self.jaccard($0.terms, terms) }.max() ?? 0
                 if similarity >= gapSimilarity, similarity > (best?.similarity ?? 0) { best = (i, similarity) }
             }
-            if let best { groups[best.index].members.append((question, terms, e.record.createdAt)) } else {
+            let index: Int
+            if let best {
+                index = best.index
+                groups[index].members.append((question, terms, e.record.createdAt))
+            } else {
+                index = groups.count
                 groups.append(Group(members: [(question, terms, e.record.createdAt)]))
+            }
+            if groups[index].members.count <= gapComparisons {
+                for term in terms where groupsWithTerm[term]?.last != index { groupsWithTerm[term, default: []].append(index) }
             }
         }
         return groups.map { group in
@@ -218,6 +229,8 @@ public struct AnswerAnalytics: Sendable {
 
     /// How much two questions' key words must overlap to be one gap.
     static let gapSimilarity = 0.5
+    /// How many of a group's questions a new one is compared with.
+    static let gapComparisons = 20
 
     static func jaccard(_ a: Set<String>, _ b: Set<String>) -> Double {
         let union = a.union(b).count
