@@ -143,7 +143,7 @@ actor AnalyticsFixture {
                  firstShownMs: 400, verification: nil),
             // Answers resting on the handbook.
             Seed(user: "emma", question: "How long must the VPN password be?", path: .smallModel, shown: [h], daysAgo: 2,
-                 firstShownMs: 500, tokens: 400, helpful: true, comment: "Clear and quick"),
+                 firstShownMs: 500, tokens: 400, helpful: true, comment: "Clear <b>and</b> quick"),
             Seed(user: "emma", question: "How do I reset my VPN password?", path: .largeModel, shown: [h], daysAgo: 1,
                  firstShownMs: 600, tokens: 900, largeTokens: 500, helpful: false, comment: "Too slow",
                  answer: "Open the self-service portal and choose Reset password [1]. Emma Stone, write to jane.doe@example.com [1].",

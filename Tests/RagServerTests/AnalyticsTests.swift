@@ -69,7 +69,9 @@ import Testing
             ])
             let documents = try await client.get("/admin/analytics/export?table=feedback_documents", token: token).text
             #expect(documents.contains("\(parts.payrollId),Payroll calendar,Payroll,2,2,1.000,"), "\(documents)")
-            #expect(documents.contains("not helpful: Too slow\nhelpful: Clear and quick"), "comments, newest first")
+            #expect(documents.contains("not helpful: Too slow\nhelpful: Clear <b>and</b> quick"), "comments, newest first")
+            #expect(page.text.contains("Clear &lt;b&gt;and&lt;/b&gt; quick") && !page.text.contains("<b>and</b>"),
+                    "a comment's markup is text on the page")
             let cited = Self.rows(try await client.get("/admin/analytics/export?table=cited", token: token).text)
             #expect(cited.dropFirst().map { [$0[0], $0[3]] } == [[String(parts.handbookId), "3"], [String(parts.payrollId), "2"]])
             let days = Self.rows(try await client.get("/admin/analytics/export?table=days&days=7", token: token).text)
