@@ -161,6 +161,8 @@ let package = Package(
                 .embedInCode("Resources/app.css"), .embedInCode("Resources/app.js"), .embedInCode("Resources/openapi.yaml"),
                 .embedInCode("Resources/templates/admin.mustache"),
                 .embedInCode("Resources/templates/alert.mustache"),
+                .embedInCode("Resources/templates/analytics.mustache"),
+                .embedInCode("Resources/templates/analytics_chart.mustache"),
                 .embedInCode("Resources/templates/answer.mustache"),
                 .embedInCode("Resources/templates/ask.mustache"),
                 .embedInCode("Resources/templates/audit.mustache"),
@@ -245,6 +247,7 @@ let package = Package(
             name: "RagServerTests",
             dependencies: [
                 "RagServer", "RagCore", "RagStore", "RagIngest", "RagAssistant", "RagInference", "RagTesting", "RagAudit",
+                "RagdApp",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

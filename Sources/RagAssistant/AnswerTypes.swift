@@ -126,6 +126,12 @@ public struct Answer: Sendable, Equatable, Codable {
     public var redacted: [String: Int] = [:]
     /// Sources kept from the larger model by their source's escalation policy (numbers as shown).
     public var keptOnPrem: [Int] = []
+    /// Tokens the larger tier read and wrote for this answer (prompt plus generated; 0 when it
+    /// was not asked). `promptTokens` and `generatedTokens` count both tiers together.
+    public var largeModelTokens = 0
+    /// The passages the larger model was given, trimmed as it read them (numbers as shown);
+    /// empty when it was not asked. Kept with the answer for `ragd export-training`.
+    public var largeModelPassages: [Source] = []
 
     /// Sentences the model wrote that were withheld, with the reason for each.
     public var withheld: [Verification.Claim] { verification?.claims.filter { !$0.supported } ?? [] }

@@ -291,6 +291,8 @@ public struct Assistant: Sendable {
             question: question, history: history, historyTokens: rewriter.limits.promptTokens, sources: sources, index: index,
             model: model)
         answer.promptMessages = messages
+        let isLarge = largeModel.map { $0.identifier == model.identifier } ?? false
+        if isLarge { answer.largeModelPassages = used }
         var stream = SentenceStream()
         var claims: [Verification.Claim] = []
         var shown: [ShownSentence] = []
@@ -324,6 +326,7 @@ public struct Assistant: Sendable {
                 answer.promptMilliseconds += stats.promptMilliseconds
                 answer.promptTokens += stats.promptTokens
                 answer.generatedTokens += stats.generatedTokens
+                if isLarge { answer.largeModelTokens += stats.promptTokens + stats.generatedTokens }
             }
         }
         for sentence in stream.finish() { try await consider(sentence) }

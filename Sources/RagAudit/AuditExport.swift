@@ -106,7 +106,8 @@ extension AuditLog {
 
 /// One CSV line (RFC 4180), CRLF-terminated. Kept hand-written on purpose: quoting is a few
 /// lines, and the formula guard below is the part that matters, which CSV libraries leave out.
-func csvLine(_ fields: [String]) -> Data {
+/// Public so other exports of user text (the admins' analytics) quote the same way.
+public func csvLine(_ fields: [String]) -> Data {
     var line = ""
     for (i, raw) in fields.enumerated() {
         if i > 0 { line += "," }

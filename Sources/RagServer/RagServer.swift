@@ -39,6 +39,7 @@ public struct RagServer: Sendable {
         self.oidc = oidc
         self.accounts = Accounts(store: store, bcryptCost: configuration.bcryptCost, sessionHours: configuration.sessionHours)
         let metrics = ServerMetrics()
+        metrics.setPrice(configuration.largeModelPricePer1kTokens)
         self.metrics = metrics
         self.askService = AskService(assistant: assistant, store: store, configuration: configuration, metrics: metrics,
                                      audit: audit, logger: logger)
@@ -69,6 +70,7 @@ public struct RagServer: Sendable {
         let admin = router.group().add(middleware: RequireRole(.admin)).group(context: SignedInContext.self)
         addAdminRoutes(to: admin)
         addAdminAPIRoutes(to: admin)
+        addAnalyticsRoutes(to: admin)
         let monitoring = router.group().add(middleware: RequireRole(.admin, .auditor))
         monitoring.get("/metrics") { _, _ in
             var text = metrics.render(store: store, extra: [])

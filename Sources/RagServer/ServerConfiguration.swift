@@ -24,6 +24,10 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     /// Whether accounts may sign in with a ragd password. Turn off once everyone signs in
     /// through the identity provider (API tokens keep working).
     public var localAccounts = true
+    /// What the larger tier costs per 1,000 tokens (read plus written), in whatever currency
+    /// the admin thinks in; 0 for an on-prem server. The in-process model costs nothing here.
+    /// Shown as estimated cost per route on /metrics and the analytics page.
+    public var largeModelPricePer1kTokens = 0.0
 
     /// Trusted-header sign-in: the proxy authenticates and names the user in a header.
     public struct TrustedHeader: Sendable, Equatable, Codable {

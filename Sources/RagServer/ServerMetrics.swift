@@ -41,13 +41,33 @@ public final class ServerMetrics: Sendable {
         ).record(duration)
     }
 
-    func answered(path: String, channel: String, promptTokens: Int, generatedTokens: Int) {
+    /// Counts an answer, its tokens by route (the path that produced it) and tier, and its
+    /// estimated cost: the larger tier's tokens at `pricePer1k` per 1,000; the in-process model
+    /// costs nothing.
+    func answered(path: String, channel: String, promptTokens: Int, generatedTokens: Int, largeModelTokens: Int = 0,
+                  pricePer1k: Double = 0) {
         registry.makeCounter(name: "ragd_answers_total", labels: [("path", path), ("channel", channel)],
                              help: "Answers by path (small_model, large_model, quoted_fallback, not_found)").increment()
         registry.makeCounter(name: "ragd_tokens_total", labels: [("kind", "prompt")], help: "Model tokens")
             .increment(by: Int64(promptTokens))
         registry.makeCounter(name: "ragd_tokens_total", labels: [("kind", "generated")], help: "Model tokens")
             .increment(by: Int64(generatedTokens))
+        let large = max(0, min(largeModelTokens, promptTokens + generatedTokens))
+        for (tier, tokens) in [("small", promptTokens + generatedTokens - large), ("large", large)] {
+            registry.makeCounter(name: "ragd_route_tokens_total", labels: [("path", path), ("tier", tier)],
+                                 help: "Model tokens (read plus written) by the answer's path and the tier that spent them")
+                .increment(by: Int64(tokens))
+        }
+        registry.makeCounter(name: "ragd_route_estimated_cost_total", labels: [("path", path)],
+                             help: "Estimated cost by the answer's path: larger-tier tokens at large_model.price_per_1k_tokens")
+            .increment(by: Double(large) * pricePer1k / 1000)
+    }
+
+    /// The configured price, so a dashboard can show what the cost figures assume.
+    func setPrice(_ pricePer1k: Double) {
+        registry.makeGauge(name: "ragd_large_model_price_per_1k_tokens",
+                           help: "Configured price of 1,000 larger-tier tokens (large_model.price_per_1k_tokens; 0: on-prem)")
+            .set(pricePer1k)
     }
 
     func rejected(_ reason: String) {

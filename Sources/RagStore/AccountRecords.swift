@@ -73,6 +73,27 @@ public struct HistoryRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     public var turn: Int?
     /// The standalone query a follow-up was searched for (nil: the question as typed).
     public var searchedFor: String?
+    // What the answer cost and how it went, for the admins' analytics page and `ragd
+    // export-training` (nil in entries from before they were kept).
+    /// Where the question came from: web, api or openai.
+    public var channel: String?
+    /// Milliseconds from the question to the first text shown (evidence or sentence).
+    public var firstShownMs: Double?
+    /// Milliseconds from the question to the whole answer.
+    public var totalMs: Double?
+    /// Tokens the models read and wrote, both tiers together.
+    public var promptTokens: Int?
+    public var generatedTokens: Int?
+    /// Of those, the tokens of the larger tier (read plus written): what a paid endpoint bills.
+    public var largeModelTokens: Int?
+    /// "passed" or "failed": the citation check of the model-written text (nil: no model wrote).
+    public var verification: String?
+    /// Generated sentences withheld because no source supported them.
+    public var withheld: Int?
+    /// JSON array of the source numbers the answer cites.
+    public var cited: String?
+    /// JSON array of `HistoryPassage`: the passages the larger model was given (nil: it was not asked).
+    public var passages: String?
 
     public init(userId: Int64, question: String, answer: String, path: AnswerPath, sources: [HistorySource],
                 searchedFor: String? = nil, createdAt: Date = Date()) {
@@ -89,13 +110,30 @@ public struct HistoryRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
         (try? JSONDecoder().decode([HistorySource].self, from: Data(sources.utf8))) ?? []
     }
 
+    /// The source numbers the answer cites (nil in entries from before they were kept).
+    public var citedNumbers: [Int]? {
+        get { cited.flatMap { try? JSONDecoder().decode([Int].self, from: Data($0.utf8)) } }
+        set { cited = newValue.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data("[]".utf8), as: UTF8.self) } }
+    }
+
+    /// The passages the larger model was given (nil when it was not asked).
+    public var passageList: [HistoryPassage]? {
+        get { passages.flatMap { try? JSONDecoder().decode([HistoryPassage].self, from: Data($0.utf8)) } }
+        set { passages = newValue.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data("[]".utf8), as: UTF8.self) } }
+    }
+
     enum CodingKeys: String, CodingKey {
-        case id, question, answer, path, sources
+        case id, question, answer, path, sources, channel, verification, withheld, cited, passages
         case userId = "user_id"
         case createdAt = "created_at"
         case conversationId = "conversation_id"
         case turn
         case searchedFor = "searched_for"
+        case firstShownMs = "first_shown_ms"
+        case totalMs = "total_ms"
+        case promptTokens = "prompt_tokens"
+        case generatedTokens = "generated_tokens"
+        case largeModelTokens = "large_model_tokens"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -141,6 +179,21 @@ public struct HistorySource: Codable, Sendable, Equatable {
         self.title = title
         self.location = location
         self.link = link
+    }
+}
+
+/// A passage as the larger model read it: which document, where, and the (trimmed) text.
+public struct HistoryPassage: Codable, Sendable, Equatable {
+    public var number: Int
+    public var documentId: Int64
+    /// The section path or title the prompt put above the text.
+    public var heading: String
+    public var text: String
+    public init(number: Int, documentId: Int64, heading: String, text: String) {
+        self.number = number
+        self.documentId = documentId
+        self.heading = heading
+        self.text = text
     }
 }
 

@@ -327,6 +327,29 @@ enum Schema {
             // codes and each answer's pinned model see one index, never a mix.
             try db.execute(sql: "INSERT OR IGNORE INTO store_meta(key, value) VALUES ('vector_generation', '1')")
         }
+        migrator.registerMigration("v9: answer measures for analytics, cost and training export") { db in
+            try db.execute(sql: """
+                -- How each answer went, beside the question: the admins' analytics page (routes,
+                -- verification, time to first text, tokens and cost, most-cited documents) and
+                -- `ragd export-training` read them here rather than from the audit file. NULL in
+                -- entries from before this migration.
+                ALTER TABLE history ADD COLUMN channel TEXT;
+                ALTER TABLE history ADD COLUMN first_shown_ms REAL;
+                ALTER TABLE history ADD COLUMN total_ms REAL;
+                ALTER TABLE history ADD COLUMN prompt_tokens INTEGER;
+                ALTER TABLE history ADD COLUMN generated_tokens INTEGER;
+                -- The larger tier's share of the tokens (what a paid endpoint bills).
+                ALTER TABLE history ADD COLUMN large_model_tokens INTEGER;
+                ALTER TABLE history ADD COLUMN verification TEXT CHECK (verification IS NULL OR verification IN ('passed', 'failed'));
+                ALTER TABLE history ADD COLUMN withheld INTEGER;
+                -- JSON array of the source numbers the answer cites.
+                ALTER TABLE history ADD COLUMN cited TEXT CHECK (cited IS NULL OR json_valid(cited));
+                -- JSON array of the passages the larger model was given (document id, heading,
+                -- text as trimmed for the prompt); NULL when it was not asked.
+                ALTER TABLE history ADD COLUMN passages TEXT CHECK (passages IS NULL OR json_valid(passages));
+                CREATE INDEX history_created ON history(created_at);
+                """)
+        }
         return migrator
     }
 

@@ -180,6 +180,14 @@ struct ConfigSection<Key: CodingKey & CaseIterable> {
         return value
     }
 
+    /// A number of at least `low`.
+    func number(_ key: Key, atLeast low: Double) throws -> Double? {
+        let requirement = "a number of at least \(low == low.rounded() ? String(Int(low)) : String(low))"
+        guard let value = try decode(Double.self, key, requirement: requirement) else { return nil }
+        guard value >= low, value.isFinite else { throw error(key, requirement) }
+        return value
+    }
+
     func bool(_ key: Key) throws -> Bool? {
         try decode(Bool.self, key, requirement: "true or false")
     }
@@ -315,6 +323,7 @@ extension RagdConfiguration.LargeModel: Decodable {
                 + "llama-server is launched with (large_model.launch.context: \(launch.context)).")
         }
         if let v = try s.bool(.allowPublicEndpoint) { allowPublicEndpoint = v }
+        if let v = try s.number(.pricePer1kTokens, atLeast: 0) { pricePer1kTokens = v }
     }
 }
 

@@ -62,8 +62,10 @@ extension AppContext {
 
     /// The daemon over this context's database and models, with `server` as its address and limits.
     public func daemon(server: ServerConfiguration, logger: Logger = Logger(label: "ragd.server")) throws -> Daemon {
-        try Daemon(store: store, assistant: try assistant(), configuration: server,
-                   auditPath: configuration.auditDatabasePath, modelHashes: try modelHashes(),
-                   loadEmbeddingModel: configuration.loadEmbeddingModel, logger: logger)
+        var server = server
+        server.largeModelPricePer1kTokens = configuration.largeModel?.pricePer1kTokens ?? 0
+        return try Daemon(store: store, assistant: try assistant(), configuration: server,
+                          auditPath: configuration.auditDatabasePath, modelHashes: try modelHashes(),
+                          loadEmbeddingModel: configuration.loadEmbeddingModel, logger: logger)
     }
 }

@@ -72,11 +72,15 @@ public struct RagdConfiguration: Sendable, Equatable {
         public var allowPublicEndpoint = false
         /// Set when ragd runs the server itself; nil for a server someone else runs.
         public var launch: Launch?
+        /// What 1,000 of its tokens (read plus written) cost, for the estimated cost on /metrics
+        /// and the analytics page; 0 (the default) for a server on the company's own hardware.
+        public var pricePer1kTokens = 0.0
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case url, model, context, launch
             case apiKeyEnvironment = "api_key_env"
             case allowPublicEndpoint = "allow_public_endpoint"
+            case pricePer1kTokens = "price_per_1k_tokens"
         }
 
         /// llama-server of `launch`, serving on `launch.port`.

@@ -30,12 +30,33 @@ struct Eval: AsyncParsableCommand {
             and their hand-written standalone versions. --after-previous asks every single \
             question as a follow-up to the line before it, to check that rewriting leaves \
             self-contained questions alone.
+
+            --from-history takes the questions from the history instead of files: those \
+            employees marked helpful (the newest --history-limit, one per wording), with the \
+            documents the answer cited as gold. Each is evaluated as its asker: retrieval and \
+            the answer use the asker's access groups as they are now, and the gold is cut to \
+            what the asker may still read (an item whose gold they cannot read is skipped, \
+            with the reason). Reported per method: hit@1, hit@3, hit@5 and MRR over the \
+            distinct documents retrieved, and, unless --retrieval-only, how many answers cite \
+            a gold document, and their paths.
             """)
 
     @OptionGroup var global: GlobalOptions
 
     @Argument(help: "The question sets (JSON lines); items with \"answerable\": false count as right when ragd says the documents do not answer.")
-    var files: [String]
+    var files: [String] = []
+
+    @Flag(help: "Evaluate the questions employees marked helpful in the history, each with its asker's access.")
+    var fromHistory = false
+
+    @Option(help: ArgumentHelp("With --from-history: the newest N helpful questions (default: all).", valueName: "n"))
+    var historyLimit: Int?
+
+    func validate() throws {
+        if fromHistory, !files.isEmpty { throw ValidationError("Give question files or --from-history, not both.") }
+        if !fromHistory, files.isEmpty { throw ValidationError("Give one or more question files (JSON lines), or --from-history.") }
+        if let historyLimit, historyLimit < 1 { throw ValidationError("--history-limit must be at least 1.") }
+    }
 
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
@@ -133,6 +154,7 @@ struct Eval: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if fromHistory { return try await runFromHistory() }
         var items: [EvalItem] = []
         for file in files {
             let loaded = try EvalItem.load(file)

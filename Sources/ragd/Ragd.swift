@@ -15,7 +15,8 @@ struct Ragd: AsyncParsableCommand {
             deploy/ragd.example.yaml). Run `make setup` once to fetch the models.
             """,
         subcommands: [
-            Serve.self, Ingest.self, Reindex.self, Ask.self, Search.self, Eval.self, User.self, SourceCommand.self, Audit.self, Doctor.self,
+            Serve.self, Ingest.self, Reindex.self, Ask.self, Search.self, Eval.self, ExportTraining.self, User.self,
+            SourceCommand.self, Audit.self, Doctor.self,
             ExtractFile.self,
         ]
     )

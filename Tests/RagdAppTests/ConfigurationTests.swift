@@ -148,6 +148,8 @@ import Testing
         ("redaction:\n  patterns:\n    EMPLOYEE_ID: 'EMP-[0-9'\n", "redaction.patterns: The redaction pattern EMPLOYEE_ID is not a valid regular expression"),
         ("redaction:\n  patterns:\n    employee: 'EMP-[0-9]+'\n", "redaction.patterns: The redaction pattern name 'employee' must be upper-case"),
         ("redaction:\n  enabled: maybe\n", "redaction.enabled must be true or false"),
+        ("large_model:\n  launch: {}\n  price_per_1k_tokens: -0.5\n", "large_model.price_per_1k_tokens must be a number of at least 0"),
+        ("large_model:\n  launch: {}\n  price_per_1k_tokens: cheap\n", "large_model.price_per_1k_tokens must be a number of at least 0"),
     ])
     func aWrongValueIsNamedWithWhatItMustBe(yaml: String, expected: String) {
         let message = failure(yaml)
@@ -165,6 +167,14 @@ import Testing
         #expect(launched.largeModel?.context == 2048, "the served context follows the launched one")
         #expect(launched.largeModel?.launch?.server == defaults.largeModel?.launch?.server
                     ?? RagdConfiguration.defaultLaunch(cache: folder.path).server)
+        #expect(launched.largeModel?.pricePer1kTokens == 0, "on-prem costs nothing unless a price is set")
+    }
+
+    /// The larger tier's price reaches the server, which shows cost per route with it.
+    @Test func aPricePerThousandTokensReachesTheServer() throws {
+        let priced = try load("large_model:\n  url: http://10.0.0.5:8000/v1\n  model: big\n  price_per_1k_tokens: 0.002\n")
+        #expect(priced.largeModel?.pricePer1kTokens == 0.002)
+        #expect(try load("large_model:\n  launch: {}\n  price_per_1k_tokens: 3\n").largeModel?.pricePer1kTokens == 3)
     }
 
     @Test func theExampleConfigurationLoads() throws {

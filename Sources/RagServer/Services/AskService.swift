@@ -163,6 +163,8 @@ public struct AskService: Sendable {
     let metrics: ServerMetrics
     let audit: AuditLogRecorder?
     let logger: Logger
+    /// The larger tier's price per 1,000 tokens (`ServerConfiguration.largeModelPricePer1kTokens`).
+    let pricePer1kTokens: Double
 
     /// Longest question accepted, in characters.
     public static let maxQuestionLength = 2000
@@ -177,6 +179,27 @@ public struct AskService: Sendable {
         self.metrics = metrics
         self.audit = audit
         self.logger = logger
+        self.pricePer1kTokens = configuration.largeModelPricePer1kTokens
+    }
+
+    /// What the analytics page and the training export read later: timings, tokens, the
+    /// verification verdict, the citations, and the passages the larger model was given.
+    static func addMeasures(of answer: Answer, channel: AskChannel, to entry: inout HistoryRecord) {
+        entry.channel = channel.rawValue
+        entry.firstShownMs = answer.timeToFirstShownMilliseconds?.rounded()
+        entry.totalMs = answer.totalMilliseconds.rounded()
+        entry.promptTokens = answer.promptTokens
+        entry.generatedTokens = answer.generatedTokens
+        entry.largeModelTokens = answer.largeModelTokens
+        entry.verification = answer.verification.map { $0.passed ? "passed" : "failed" }
+        entry.withheld = answer.withheld.count
+        entry.citedNumbers = answer.cited
+        if !answer.largeModelPassages.isEmpty {
+            entry.passageList = answer.largeModelPassages.map { p in
+                HistoryPassage(number: p.number, documentId: p.documentId,
+                               heading: p.sectionPath.isEmpty ? p.title : p.sectionPath, text: p.text)
+            }
+        }
     }
 
     /// Checks a question and the asker's rate. - Throws: 400 or 429 with Retry-After.
@@ -312,7 +335,8 @@ public struct AskService: Sendable {
             }
         }
         metrics.answered(path: answer.path.rawValue, channel: channel.rawValue, promptTokens: answer.promptTokens,
-                         generatedTokens: answer.generatedTokens)
+                         generatedTokens: answer.generatedTokens, largeModelTokens: answer.largeModelTokens,
+                         pricePer1k: pricePer1kTokens)
         if let ttft = answer.timeToFirstTokenMilliseconds { metrics.firstToken.record(.milliseconds(ttft)) }
         metrics.answerTotal.record(.milliseconds(answer.totalMilliseconds))
         metrics.retrieval.record(.milliseconds(answer.retrievalMilliseconds))
@@ -327,9 +351,10 @@ public struct AskService: Sendable {
                 HistorySource(number: s.number, documentId: s.documentId, title: s.title, location: s.location,
                               link: SourceView.link(for: s))
             }
-            let entry = HistoryRecord(
+            var entry = HistoryRecord(
                 userId: identity.userId, question: answer.question, answer: answer.text, path: answer.path,
                 sources: sources, searchedFor: answer.rewrite.rewritten ? answer.rewrite.query : nil)
+            Self.addMeasures(of: answer, channel: channel, to: &entry)
             if let id = conversation.id { return try store.history.addTurn(entry, conversationId: id) }
             return try store.history.add(entry)
         } catch {

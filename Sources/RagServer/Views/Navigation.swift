@@ -13,7 +13,10 @@ struct Navigation {
 
     init(_ identity: Identity) {
         var links = [Link(href: "/", label: "Ask"), Link(href: "/history", label: "My history")]
-        if identity.role == .admin { links.append(Link(href: "/admin", label: "Admin")) }
+        if identity.role == .admin {
+            links.append(Link(href: "/admin", label: "Admin"))
+            links.append(Link(href: "/admin/analytics", label: "Analytics"))
+        }
         if identity.role == .auditor { links.append(Link(href: "/audit", label: "Audit")) }
         self.links = links
         self.name = identity.name

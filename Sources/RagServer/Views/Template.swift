@@ -4,7 +4,8 @@
 enum Template: String, CaseIterable {
     case layout, csrf, alert, error, login, setup
     case ask, answer, evidence, sources, feedback, history, turn
-    case admin, documents
+    case admin, documents, analytics
+    case analyticsChart = "analytics_chart"
     case audit
     case auditRecord = "audit_record"
 
@@ -26,6 +27,8 @@ enum Template: String, CaseIterable {
         case .turn: PackageResources.turn_mustache
         case .admin: PackageResources.admin_mustache
         case .documents: PackageResources.documents_mustache
+        case .analytics: PackageResources.analytics_mustache
+        case .analyticsChart: PackageResources.analytics_chart_mustache
         case .audit: PackageResources.audit_mustache
         case .auditRecord: PackageResources.audit_record_mustache
         }
