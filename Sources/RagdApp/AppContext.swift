@@ -105,3 +105,42 @@ public struct AppContext {
         return assistant
     }
 }
+
+extension AppContext {
+    /// Adds the sources the configuration lists and sets their name, groups, escalation policy
+    /// and sync schedule where they differ (`RagdConfiguration.SourceSettings`). Sources the
+    /// file does not list are left alone.
+    /// - Returns: one entry per source added or changed, for the log and the audit log.
+    public func applyConfiguredSources() throws -> [(action: String, details: [String: String])] {
+        var changes: [(String, [String: String])] = []
+        for wanted in configuration.sources {
+            let existing = try store.sources().first { $0.source.root == wanted.root }?.source
+            var changed: [String] = []
+            let name = wanted.name ?? existing?.name ?? (wanted.root as NSString).lastPathComponent
+            if existing == nil || existing?.name != name || existing?.groups != GroupList.encode(wanted.groups) {
+                try store.addSource(root: wanted.root, name: name, groups: wanted.groups)
+                changed.append(existing == nil ? "added" : "name/groups")
+            }
+            guard let source = try store.sources().first(where: { $0.source.root == wanted.root })?.source,
+                  let id = source.id else { continue }
+            if source.onPremOnly != wanted.onPremOnly {
+                try store.setSourceOnPremOnly(id: id, wanted.onPremOnly)
+                changed.append("escalation")
+            }
+            if source.syncSeconds != wanted.syncSeconds || source.syncDailyAt != wanted.syncDailyAt
+                || source.syncOnChange != wanted.syncOnChange {
+                try store.setSourceSync(id: id, seconds: wanted.syncSeconds, dailyAt: wanted.syncDailyAt,
+                                        onChange: wanted.syncOnChange)
+                changed.append("sync")
+            }
+            guard !changed.isEmpty else { continue }
+            changes.append(("source.config", [
+                "source": wanted.root, "source_id": String(id), "changed": changed.joined(separator: ","),
+                "groups": wanted.groups.joined(separator: ","), "on_prem_only": String(wanted.onPremOnly),
+                "every_seconds": wanted.syncSeconds.map(String.init) ?? "off", "daily_at": wanted.syncDailyAt ?? "",
+                "on_change": String(wanted.syncOnChange),
+            ]))
+        }
+        return changes
+    }
+}

@@ -2,6 +2,7 @@ import Foundation
 import RagAssistant
 import RagPrivacy
 import RagServer
+import RagStore
 import Yams
 
 // The configuration file, decoded with Yams' `YAMLDecoder`. Every type reads its mapping through
@@ -112,7 +113,10 @@ struct ConfigSection<Key: CodingKey & CaseIterable> {
     /// - Throws: when the value is not a mapping, or holds a key that `Key` does not list.
     init(_ decoder: any Decoder, _ keys: Key.Type) throws {
         context = DecodingContext.of(decoder)
-        path = decoder.codingPath.map(\.stringValue).joined(separator: ".")
+        // "sources[0].sync": list positions as [n].
+        path = decoder.codingPath.reduce(into: "") { path, key in
+            if let index = key.intValue { path += "[\(index)]" } else { path += (path.isEmpty ? "" : ".") + key.stringValue }
+        }
         let all: KeyedDecodingContainer<AnyKey>
         do {
             all = try decoder.container(keyedBy: AnyKey.self)
@@ -220,6 +224,39 @@ extension RagdConfiguration: Decodable {
         if let v: RoutingSection = try s.section(.routing) { routing = v.value }
         if let v: ConversationSettings = try s.section(.conversations) { conversations = v }
         if let v: RedactionSettings = try s.section(.redaction) { redaction = v }
+        if let v = try s.decode([SourceSettings].self, .sources, requirement: "a list of sources (each a mapping with root:)") {
+            let roots = v.map(\.root)
+            if let twice = roots.first(where: { root in roots.filter { $0 == root }.count > 1 }) {
+                throw ConfigurationError("\(s.context.file): sources lists \(twice) twice.")
+            }
+            sources = v
+        }
+    }
+}
+
+extension RagdConfiguration.SourceSettings: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let s = try ConfigSection(decoder, CodingKeys.self)
+        guard let root = try s.string(.root) else { throw s.error(.root, "the source folder's path") }
+        self.init(root: URL(fileURLWithPath: root).standardizedFileURL.path)
+        name = try s.string(.name)
+        if let v = try s.strings(.groups) { groups = v }
+        if let v = try s.bool(.onPremOnly) { onPremOnly = v }
+        if try s.container.contains(.sync) {
+            let sync = try s.container.superDecoder(forKey: .sync)
+            let t = try ConfigSection(sync, SyncKeys.self)
+            if let v = try t.decode(String.self, .every, requirement: "an interval such as 30s, 15m, 2h or 1d (at least 10s)") {
+                guard let seconds = Self.seconds(v), seconds >= 10 else {
+                    throw t.error(.every, "an interval such as 30s, 15m, 2h or 1d (at least 10s)")
+                }
+                syncSeconds = seconds
+            }
+            if let v = try t.string(.dailyAt) {
+                guard RagStore.nextDaily(v, after: Date()) != nil else { throw t.error(.dailyAt, "a time of day as \"HH:MM\"") }
+                syncDailyAt = v
+            }
+            if let v = try t.bool(.onChange) { syncOnChange = v }
+        }
     }
 }
 

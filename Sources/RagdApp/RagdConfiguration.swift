@@ -210,9 +210,49 @@ public struct RagdConfiguration: Sendable, Equatable {
     public var conversations = ConversationSettings()
     /// What is stripped from prompts before they leave for the larger model.
     public var redaction = RedactionSettings()
+    /// Source folders kept as configured here (`SourceSettings`), applied at `ragd serve`'s start.
+    public var sources: [SourceSettings] = []
+
+    /// A source folder as the file describes it: `ragd serve` adds it if missing and sets its
+    /// name, groups, escalation policy and sync schedule at every start (the file wins over
+    /// changes made on the admin page to the sources it lists). Sources it does not list are
+    /// left as they are.
+    public struct SourceSettings: Sendable, Equatable {
+        public var root: String
+        public var name: String?
+        /// Who may read it (empty: everyone).
+        public var groups: [String] = []
+        /// Its passages never go to the larger model.
+        public var onPremOnly = false
+        /// Sync every this many seconds (`every: 15m`), at a daily time (`daily_at: "02:30"`),
+        /// and/or when its files change (`on_change: true`).
+        public var syncSeconds: Int?
+        public var syncDailyAt: String?
+        public var syncOnChange = false
+
+        public init(root: String) { self.root = root }
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case root, name, groups, sync
+            case onPremOnly = "on_prem_only"
+        }
+        enum SyncKeys: String, CodingKey, CaseIterable {
+            case every
+            case dailyAt = "daily_at"
+            case onChange = "on_change"
+        }
+
+        /// "30s", "15m", "2h", "1d" (or a bare number of seconds) in seconds; nil when unreadable.
+        public static func seconds(_ text: String) -> Int? {
+            if let n = Int(text), n > 0 { return n }
+            let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+            guard let unit = text.last.flatMap({ units[$0] }), let n = Int(text.dropLast()), n > 0 else { return nil }
+            return n * unit
+        }
+    }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case database, models, routing, server, ingest, search, conversations, redaction
+        case database, models, routing, server, ingest, search, conversations, redaction, sources
         case vectorExtension = "vector_extension"
         case largeModel = "large_model"
         case auditDatabase = "audit_database"

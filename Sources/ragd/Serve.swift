@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RagAudit
 import Logging
 import RagIngest
 import RagInference
@@ -63,6 +64,14 @@ struct Serve: AsyncParsableCommand {
         let store = context.store
         Task.detached(priority: .utility) {
             do { try store.loadVectorIndex() } catch { logger.warning("vector index: \(error)") }
+        }
+        // Sources listed in the configuration file: added, or set back to what the file says.
+        for change in try context.applyConfiguredSources() {
+            _ = try await daemon.auditLog.append(AuditEvent(
+                kind: .admin, actor: AuditActor(userId: nil, name: "configuration file", role: "config", groups: []),
+                channel: "config", action: change.action, details: change.details))
+            logger.notice("source configured", metadata: [
+                "source": "\(change.details["source"] ?? "")", "changed": "\(change.details["changed"] ?? "")"])
         }
         let setupToken = try daemon.server.accounts.issueSetupTokenIfNeeded()
         let largeModelLine = context.configuration.largeModel.map { large in

@@ -41,7 +41,7 @@ struct SourceCommand: AsyncParsableCommand {
                 throw ValidationError("--daily-at takes a time of day as HH:MM, e.g. 02:30 (it is '\(dailyAt)').")
             }
             let seconds = try every.map { text -> Int in
-                guard let s = Self.seconds(text), s >= 10 else {
+                guard let s = RagdConfiguration.SourceSettings.seconds(text), s >= 10 else {
                     throw ValidationError("--every takes a number and a unit, at least 10s: 30s, 15m, 2h, 1d (it is '\(text)').")
                 }
                 return s
@@ -54,13 +54,6 @@ struct SourceCommand: AsyncParsableCommand {
             if let dailyAt { how.append("daily at \(dailyAt)") }
             if onChange { how.append("when its files change") }
             print("Source \(id): synced " + (how.isEmpty ? "only when asked." : how.joined(separator: " and ") + " while ragd serve runs."))
-        }
-
-        /// "30s", "15m", "2h", "1d" in seconds.
-        static func seconds(_ text: String) -> Int? {
-            let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-            guard let unit = text.last.flatMap({ units[$0] }), let n = Int(text.dropLast()), n > 0 else { return nil }
-            return n * unit
         }
     }
 

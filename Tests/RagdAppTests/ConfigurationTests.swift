@@ -124,6 +124,8 @@ import Testing
         ("conversations:\n  rewrite: model\n", "conversations.rewrite"),
         ("modles:\n  chat: x.gguf\n", "modles"),
         ("redaction:\n  kind: [EMAIL]\n", "redaction.kind"),
+        ("sources:\n  - root: /srv/a\n    sync:\n      evry: 15m\n", "sources[0].sync.evry"),
+        ("sources:\n  - root: /srv/a\n  - root: /srv/b\n    group: [hr]\n", "sources[1].group"),
     ])
     func anUnknownKeyIsNamedWithItsPath(yaml: String, key: String) {
         let message = failure(yaml)
@@ -150,6 +152,11 @@ import Testing
         ("redaction:\n  enabled: maybe\n", "redaction.enabled must be true or false"),
         ("large_model:\n  launch: {}\n  price_per_1k_tokens: -0.5\n", "large_model.price_per_1k_tokens must be a number of at least 0"),
         ("large_model:\n  launch: {}\n  price_per_1k_tokens: cheap\n", "large_model.price_per_1k_tokens must be a number of at least 0"),
+        ("sources:\n  - root: /srv/a\n    sync:\n      every: 5s\n", "sources[0].sync.every must be an interval such as 30s, 15m, 2h or 1d (at least 10s)"),
+        ("sources:\n  - root: /srv/a\n    sync:\n      daily_at: '25:00'\n", "sources[0].sync.daily_at must be a time of day"),
+        ("sources:\n  - name: Policies\n", "sources[0].root must be the source folder's path"),
+        ("sources:\n  - root: /srv/a\n  - root: /srv/a/\n", "sources lists /srv/a twice"),
+        ("sources: /srv/a\n", "sources must be a list of sources"),
     ])
     func aWrongValueIsNamedWithWhatItMustBe(yaml: String, expected: String) {
         let message = failure(yaml)
@@ -175,6 +182,45 @@ import Testing
         let priced = try load("large_model:\n  url: http://10.0.0.5:8000/v1\n  model: big\n  price_per_1k_tokens: 0.002\n")
         #expect(priced.largeModel?.pricePer1kTokens == 0.002)
         #expect(try load("large_model:\n  launch: {}\n  price_per_1k_tokens: 3\n").largeModel?.pricePer1kTokens == 3)
+    }
+
+    @Test func sourcesInTheFileAreAddedAndSetBackToWhatItSays() throws {
+        let policies = folder.appendingPathComponent("policies").path
+        let payroll = folder.appendingPathComponent("payroll").path
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "RAGD_DB")
+        let file = folder.appendingPathComponent("sources.yaml").path
+        try """
+            database: \(folder.path)/ragd.sqlite
+            large_model: false
+            sources:
+              - root: \(policies)
+                name: Policies
+                sync:
+                  every: 15m
+                  on_change: true
+              - root: \(payroll)
+                groups: [hr]
+                on_prem_only: true
+                sync:
+                  daily_at: "02:30"
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let configuration = try RagdConfiguration.load(file: file, environment: environment)
+        #expect(configuration.sources.map(\.syncSeconds) == [900, nil])
+        let context = try AppContext(configuration: configuration)
+        let first = try context.applyConfiguredSources()
+        #expect(first.map { $0.details["changed"] } == ["added,sync", "added,escalation,sync"])
+        let sources = try context.store.sources().map(\.source)
+        let p = try #require(sources.first { $0.root == policies })
+        let h = try #require(sources.first { $0.root == payroll })
+        #expect(p.name == "Policies" && p.syncSeconds == 900 && p.syncOnChange && p.nextSyncAt != nil)
+        #expect(h.groups == "[\"hr\"]" && h.onPremOnly && h.syncDailyAt == "02:30" && h.syncSeconds == nil)
+        // Unchanged at the next start: nothing to record.
+        #expect(try context.applyConfiguredSources().isEmpty)
+        // A change made elsewhere (the admin page) to a listed source is set back.
+        try context.store.setSourceSync(id: p.id!, seconds: nil)
+        try context.store.setSourceOnPremOnly(id: h.id!, false)
+        #expect(try context.applyConfiguredSources().map { $0.details["changed"] } == ["sync", "escalation"])
     }
 
     @Test func theExampleConfigurationLoads() throws {
