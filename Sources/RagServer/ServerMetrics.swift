@@ -103,6 +103,18 @@ public final class ServerMetrics: Sendable {
         if let counts = try? store.indexCounts() {
             registry.makeGauge(name: "ragd_chunks", help: "Chunks in the index").set(Double(counts.chunks))
         }
+        if let active = try? store.activeVectorIndex() {
+            registry.makeGauge(name: "ragd_vector_index_generation",
+                               help: "Generation of the active vector index (each embedding-model switch adds one)")
+                .set(Double(active.generation))
+        }
+        let migration = try? store.runningMigration()
+        registry.makeGauge(name: "ragd_embedding_migration_chunks_done",
+                           help: "Chunks re-embedded by the running embedding-model migration (0: none runs)")
+            .set(Double(migration?.chunksDone ?? 0))
+        registry.makeGauge(name: "ragd_embedding_migration_chunks_total",
+                           help: "Chunks the running embedding-model migration re-embeds (0: none runs)")
+            .set(Double(migration?.chunksTotal ?? 0))
         for item in extra { registry.makeGauge(name: item.name, help: item.help).set(item.value) }
         return registry.emitToString()
     }
