@@ -40,6 +40,15 @@ public enum TestModels {
         }
     }()
 
+    /// SmolLM2-135M: a chat model a few times cheaper than the default, for tests that ask many
+    /// questions for their sources rather than their wording.
+    public static let smallChat: Result<LlamaChatModel, InferenceError> = {
+        LlamaBackend.initialize(logLevel: .errors)
+        return Result { () throws(InferenceError) in
+            try LlamaChatModel(configuration: LlamaChatConfiguration(modelPath: smolLM2Path, contextLength: 2048, threads: 2))
+        }
+    }()
+
     public static let chat: Result<LlamaChatModel, InferenceError> = {
         LlamaBackend.initialize(logLevel: .errors)
         return Result { () throws(InferenceError) in

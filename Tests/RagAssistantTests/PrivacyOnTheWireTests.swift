@@ -67,13 +67,20 @@ import Testing
         // The shared llama-server serves other suites too and answers 503 while busy; the
         // assistant then answers on-prem (as it should), so a question is asked again until
         // the larger model took it.
+        // Another suite SIGKILLs it to test the restart: a reply cut off after its first sentence
+        // is an error (what was shown cannot be taken back), and the question is asked again.
         func escalated(_ question: String) async throws -> Answer {
-            var answer = try await assistant.complete(question, access: .unrestricted)
-            for _ in 0..<5 where answer.route.reason.contains("the larger model failed") {
+            var attempt = 0
+            while true {
+                attempt += 1
+                do {
+                    let answer = try await assistant.complete(question, access: .unrestricted)
+                    guard attempt < 6, answer.route.reason.contains("the larger model failed") else { return answer }
+                } catch let error where attempt < 6 && !(error is CancellationError) {
+                    print("PrivacyOnTheWireTests: the larger model's reply broke off (\(error)); asking again")
+                }
                 try await Task.sleep(for: .seconds(3))
-                answer = try await assistant.complete(question, access: .unrestricted)
             }
-            return answer
         }
         let payroll = try await escalated("Who handles payroll questions and how can I reach them?")
         #expect(payroll.route.target == .large, "\(payroll.route.reason)")

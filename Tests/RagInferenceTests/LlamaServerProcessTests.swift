@@ -45,7 +45,15 @@ import Glibc
         #expect(checked.pinnedAddress == "127.0.0.1", "localhost is pinned to the address the policy checked, IPv4 first")
         var unresolvable = RemoteEndpoint(baseURL: "http://ragd-pinned.invalid:\(port)/v1", model: LargeModelServer.modelName)
         unresolvable.pinnedAddress = "127.0.0.1"
-        let (text, _) = try await Self.ask(RemoteChatModel(endpoint: unresolvable, contextLength: 4096))
+        // The shared llama-server has one slot and serves other suites too: a question queued
+        // behind theirs for longer than the client's read timeout is asked once more.
+        let model = RemoteChatModel(endpoint: unresolvable, contextLength: 4096)
+        let text: String
+        do {
+            text = try await Self.ask(model).text
+        } catch let error as InferenceError where "\(error)".contains("readTimeout") {
+            text = try await Self.ask(model).text
+        }
         #expect(text.contains("7"), "reply: \(text)")
     }
 
