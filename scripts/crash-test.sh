@@ -147,11 +147,16 @@ if [ -f "$NOMIC" ]; then
   answered_during=0
   while [ "$(sqlite3 "$DB" "SELECT count(*) FROM embedding_migration WHERE status = 'running'")" = 1 ]; do
     kill -0 "$pid" 2>/dev/null || { echo "FAIL: ragd serve exited during the migration" >&2; tail -20 "$WORK/migrate-serve.log" >&2; exit 1; }
-    code=$(ask)
-    [ "$code" = 200 ] && grep -q '"sources"' "$WORK/answer.json" \
-      || { echo "FAIL: a question during the migration got HTTP $code" >&2; cat "$WORK/answer.json" >&2; exit 1; }
-    answered_during=$((answered_during + 1))
+    # A few questions spread over the migration (each answer takes the cores from it for seconds).
+    if [ "$answered_during" -lt 6 ]; then
+      code=$(ask)
+      [ "$code" = 200 ] && grep -q '"sources"' "$WORK/answer.json" \
+        || { echo "FAIL: a question during the migration got HTTP $code" >&2; cat "$WORK/answer.json" >&2; exit 1; }
+      answered_during=$((answered_during + 1))
+    fi
+    sleep 5
   done
+  [ "$answered_during" -gt 0 ] || { echo "FAIL: no question was asked while the migration ran" >&2; exit 1; }
   code=$(ask)
   [ "$code" = 200 ] && grep -q '"sources"' "$WORK/answer.json" \
     || { echo "FAIL: a question after the switch got HTTP $code" >&2; cat "$WORK/answer.json" >&2; exit 1; }
