@@ -112,8 +112,8 @@ final class ProgressMeter: @unchecked Sendable {
         let elapsed = now.timeIntervalSince(started)
         let rate = elapsed > 0 ? Double(record.chunksDone - start) / elapsed : 0
         let left = rate > 0 ? Double(record.chunksTotal - record.chunksDone) / rate : 0
-        let line = String(format: "reindex: %d / %d chunks (%.1f%%), %.1f chunks/s, about %.0f s left\n",
-                          record.chunksDone, record.chunksTotal, record.fraction * 100, rate, left)
+        let done = String(format: "reindex: %d / %d chunks (%.1f%%)", record.chunksDone, record.chunksTotal, record.fraction * 100)
+        let line = rate > 0 ? done + String(format: ", %.1f chunks/s, about %.0f s left\n", rate, left) : done + "\n"
         FileHandle.standardError.write(Data(line.utf8))
     }
 }
