@@ -124,10 +124,7 @@ import Testing
             let base = "http://127.0.0.1:\(client.port!)"
             let browser = try HeadlessChromium()
             defer { browser.quit() }
-            let page = try await browser.newPage()
-            try await browser.send("Page.enable", session: page)
-            try await browser.send("Emulation.setDeviceMetricsOverride",
-                                   ["width": 1000, "height": 900, "deviceScaleFactor": 1, "mobile": false], session: page)
+            let page = try await browser.newPage(width: 1000, height: 900, mobile: false)
             try await browser.send("Page.navigate", ["url": base + "/login"], session: page)
             try await browser.waitFor("document.readyState === 'complete' && !!document.getElementById('name')", session: page)
             _ = try await browser.evaluate(

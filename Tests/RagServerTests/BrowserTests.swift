@@ -15,11 +15,8 @@ import Testing
             let base = "http://127.0.0.1:\(client.port!)"
             let browser = try HeadlessChromium()
             defer { browser.quit() }
-            let page = try await browser.newPage()
-            try await browser.send("Page.enable", session: page)
             // A phone-sized window: the page must fit without sideways scrolling.
-            try await browser.send("Emulation.setDeviceMetricsOverride",
-                                   ["width": 375, "height": 800, "deviceScaleFactor": 1, "mobile": true], session: page)
+            let page = try await browser.newPage(width: 375, height: 800, mobile: true)
 
             try await browser.send("Page.navigate", ["url": base + "/"], session: page)
             try await browser.waitFor("location.pathname === '/login' && document.readyState === 'complete'", session: page)

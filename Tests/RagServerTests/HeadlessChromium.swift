@@ -149,6 +149,16 @@ final class HeadlessChromium: @unchecked Sendable {
         return attached["sessionId"] as! String
     }
 
+    /// A new tab with page events on and a window of `width` × `height` CSS pixels (a phone's
+    /// with `mobile`). - Returns: its session id.
+    func newPage(width: Int, height: Int, mobile: Bool) async throws -> String {
+        let page = try await newPage()
+        try await send("Page.enable", session: page)
+        try await send("Emulation.setDeviceMetricsOverride",
+                       ["width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile], session: page)
+        return page
+    }
+
     /// Evaluates JavaScript in the page and returns its value (JSON-compatible).
     func evaluate(_ expression: String, session: String) async throws -> Any? {
         let result = try await send("Runtime.evaluate", ["expression": expression, "returnByValue": true, "awaitPromise": true],
