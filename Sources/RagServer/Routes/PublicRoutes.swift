@@ -127,9 +127,12 @@ extension RagServer {
             ok = false
             database = "error: \(error)"
         }
+        // The embedding model is the active index's (an embedding-model migration switches it
+        // while the daemon runs), not the one loaded at start.
+        let embedding = (try? store.activeVectorIndex().model) ?? modelNames["embedding"] ?? ""
         let body: [String: String] = [
             "status": ok ? "ready" : "not ready", "database": database,
-            "chat_model": modelNames["chat"] ?? "", "embedding_model": modelNames["embedding"] ?? "",
+            "chat_model": modelNames["chat"] ?? "", "embedding_model": embedding,
         ]
         let data = try JSONEncoder().encode(body)
         return Response(status: ok ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
