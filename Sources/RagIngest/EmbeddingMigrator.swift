@@ -109,8 +109,8 @@ public struct EmbeddingMigrationService: Service {
     /// resumed at the next check.
     public func workOnce() async {
         guard let running = try? store.runningMigration() else { return }
-        if let worker = running.workerPid, worker != EmbeddingMigrator.pid, EmbeddingMigrator.isAlive(worker),
-           let heartbeat = running.heartbeatAt, Date().timeIntervalSince(heartbeat) < RagStore.migrationHeartbeatTimeout {
+        // Checked before the model is loaded (seconds); `claimMigration` checks again.
+        if running.isWorked(byOtherThan: EmbeddingMigrator.pid, isAlive: EmbeddingMigrator.isAlive) {
             return  // `ragd reindex` works on it
         }
         let model: any EmbeddingModel

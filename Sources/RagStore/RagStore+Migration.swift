@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import RagCore
 
 /// The vector index questions are answered from: which embedding model made its vectors, and
 /// its generation (bumped by every switch, so a reader can tell that the index it embedded its
@@ -56,6 +57,13 @@ public struct EmbeddingMigrationRecord: Codable, Sendable, Equatable, FetchableR
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// Whether a process other than `pid` works on it: its worker is alive (`isAlive`) and
+    /// reported within `RagStore.migrationHeartbeatTimeout` of `now`.
+    public func isWorked(byOtherThan pid: Int32, isAlive: (Int32) -> Bool, now: Date = Date()) -> Bool {
+        guard let worker = workerPid, worker != pid, isAlive(worker), let heartbeatAt else { return false }
+        return now.timeIntervalSince(heartbeatAt) < RagStore.migrationHeartbeatTimeout
+    }
 
     /// Share done, 0...1.
     public var fraction: Double { chunksTotal > 0 ? min(1, Double(chunksDone) / Double(chunksTotal)) : 0 }
@@ -135,10 +143,7 @@ extension RagStore {
         try writer.write { db in
             guard var record = try EmbeddingMigrationRecord
                 .filter(Column("status") == EmbeddingMigrationRecord.Status.running.rawValue).fetchOne(db) else { return nil }
-            if let worker = record.workerPid, worker != pid, isAlive(worker),
-               let heartbeat = record.heartbeatAt, now.timeIntervalSince(heartbeat) < Self.migrationHeartbeatTimeout {
-                return nil
-            }
+            if record.isWorked(byOtherThan: pid, isAlive: isAlive, now: now) { return nil }
             record.workerPid = pid
             record.heartbeatAt = now
             try record.update(db)
@@ -157,7 +162,7 @@ extension RagStore {
                 let section: String = row["section_path"]
                 let text: String = row["text"]
                 return PendingChunk(id: row["id"], documentId: row["document_id"],
-                                    embeddingText: section.isEmpty ? text : section + "\n" + text)
+                                    embeddingText: Chunk.embeddingText(sectionLine: section, text: text))
             }
         }
     }
