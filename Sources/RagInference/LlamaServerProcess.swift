@@ -21,8 +21,11 @@ public struct LlamaServerConfiguration: Sendable, Equatable {
     public var modelName: String
     /// The loopback port to listen on.
     public var port: Int
-    /// Context window in tokens (`-c`), for the one slot.
+    /// Context window in tokens (`-c`): one reply's most, and the cells the slots share
+    /// (`--kv-unified`).
     public var contextLength: Int
+    /// Replies decoded together (`--parallel`, continuous batching).
+    public var parallel: Int
     /// CPU threads for prompt processing and generation (`-t`).
     public var threads: Int
     /// The child's standard output and standard error are appended here.
@@ -33,13 +36,14 @@ public struct LlamaServerConfiguration: Sendable, Equatable {
     public var stopTimeout: Duration
 
     public init(serverPath: String, modelPath: String, modelName: String? = nil, port: Int = 8081,
-                contextLength: Int = 4096, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                logPath: String, readyTimeout: Duration = .seconds(180), stopTimeout: Duration = .seconds(5)) {
+                contextLength: Int = 4096, parallel: Int = 4,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount, logPath: String, readyTimeout: Duration = .seconds(180), stopTimeout: Duration = .seconds(5)) {
         self.serverPath = serverPath
         self.modelPath = modelPath
         self.modelName = modelName ?? (modelPath as NSString).lastPathComponent
         self.port = port
         self.contextLength = contextLength
+        self.parallel = parallel
         self.threads = threads
         self.logPath = logPath
         self.readyTimeout = readyTimeout
@@ -49,12 +53,13 @@ public struct LlamaServerConfiguration: Sendable, Equatable {
     /// The OpenAI-compatible base URL, for `RemoteEndpoint`.
     public var baseURL: String { "http://127.0.0.1:\(port)/v1" }
 
-    /// llama-server's arguments: loopback only, one slot, no web UI, no `/slots` endpoint (it
+    /// llama-server's arguments: loopback only, `parallel` slots sharing one KV cache, no web UI, no `/slots` endpoint (it
     /// would show prompts to any local user), no prompt cache in RAM (llama-server's default
     /// may grow to 8 GiB), and no network access of its own (`--offline`).
     public var arguments: [String] {
         ["--host", "127.0.0.1", "--port", String(port), "-m", modelPath, "--alias", modelName,
-         "-c", String(contextLength), "-t", String(threads), "--parallel", "1",
+         "-c", String(contextLength), "-t", String(threads),
+         "--parallel", String(parallel), "--kv-unified",
          "--no-webui", "--no-slots", "--cache-ram", "0", "--offline"]
     }
 }

@@ -11,8 +11,9 @@ public struct ServerConfiguration: Sendable, Equatable, Codable {
     public var sessionHours = 12.0
     /// bcrypt cost for new passwords (2^cost rounds). 12 takes about a quarter second.
     public var bcryptCost = 12
-    /// Answers generated at once; more wait in line (the models run one request at a time).
-    public var maxConcurrentAnswers = 2
+    /// Answers generated at once; more wait in line. The in-process model decodes up to
+    /// `models.chat_parallel` replies in one batch, so the default matches its default.
+    public var maxConcurrentAnswers = 4
     /// Askers allowed to wait; beyond that ragd answers 503 with Retry-After.
     public var maxWaitingAnswers = 32
     /// Questions one user may ask per minute (429 beyond).

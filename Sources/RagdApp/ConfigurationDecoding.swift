@@ -310,6 +310,7 @@ extension RagdConfiguration.Models: Decodable {
         if let v = try s.string(.embedding) { embedding = v }
         if let v = try s.int(.threads) { threads = v }
         if let v = try s.int(.chatContext, range: 512...Int.max) { chatContext = v }
+        if let v = try s.int(.chatParallel, range: 1...16) { chatParallel = v }
         if let v = try s.int(.embeddingBatchTokens) { embeddingBatchTokens = v }
         // Room for a chunk after the embedding prefix ("search_document: " is a few tokens).
         if let v = try s.int(.embeddingMaxTokens, range: RagdConfiguration.embeddingMaxTokensRange) { embeddingMaxTokens = v }
@@ -372,6 +373,7 @@ extension RagdConfiguration.LargeModel.Launch: Decodable {
         if let v = try s.string(.model) { model = v }
         if let v = try s.int(.port, range: 1...65535) { port = v }
         if let v = try s.int(.context) { context = v }
+        if let v = try s.int(.parallel, range: 1...16) { parallel = v }
         if let v = try s.int(.threads) { threads = v }
     }
 }

@@ -21,8 +21,10 @@ public struct RagdConfiguration: Sendable, Equatable {
         public var embedding: String
         /// CPU threads for inference.
         public var threads: Int
-        /// Chat context window in tokens.
+        /// Chat context window in tokens (one reply at most; the replies in flight share it).
         public var chatContext: Int
+        /// Replies the in-process chat model decodes together in one batch.
+        public var chatParallel = 4
         /// Token budget of one embedding call (see LlamaEmbeddingConfiguration.batchTokenBudget).
         public var embeddingBatchTokens: Int
         /// Most tokens of one text the embedding model reads, and so the chunks' size limit
@@ -32,6 +34,7 @@ public struct RagdConfiguration: Sendable, Equatable {
         enum CodingKeys: String, CodingKey, CaseIterable {
             case chat, embedding, threads
             case chatContext = "chat_context"
+            case chatParallel = "chat_parallel"
             case embeddingBatchTokens = "embedding_batch_tokens"
             case embeddingMaxTokens = "embedding_max_tokens"
         }
@@ -47,8 +50,10 @@ public struct RagdConfiguration: Sendable, Equatable {
             public var model: String
             /// The loopback port it listens on.
             public var port = 8081
-            /// Its context window in tokens.
+            /// Its context window in tokens (one reply's most; its slots share it).
             public var context = 4096
+            /// Replies it decodes together (llama-server's `--parallel`).
+            public var parallel = 4
             /// CPU threads (default: all cores).
             public var threads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -57,7 +62,7 @@ public struct RagdConfiguration: Sendable, Equatable {
                 self.model = model
             }
 
-            enum CodingKeys: String, CodingKey, CaseIterable { case server, model, port, context, threads }
+            enum CodingKeys: String, CodingKey, CaseIterable { case server, model, port, context, parallel, threads }
         }
 
         /// Base URL, e.g. http://10.0.0.5:8000/v1 (with `launch`: http://127.0.0.1:PORT/v1).
@@ -306,7 +311,8 @@ public struct RagdConfiguration: Sendable, Equatable {
     public static let embeddingMaxTokensRange = 64...8192
 
     public var chatConfiguration: LlamaChatConfiguration {
-        LlamaChatConfiguration(modelPath: models.chat, contextLength: models.chatContext, threads: models.threads)
+        LlamaChatConfiguration(modelPath: models.chat, contextLength: models.chatContext, threads: models.threads,
+                               parallel: models.chatParallel)
     }
 
     /// Loads the embedding model in `path` in-process, with the configured threads and limits
@@ -333,7 +339,7 @@ public struct RagdConfiguration: Sendable, Equatable {
         let folder = (database as NSString).deletingLastPathComponent
         return LlamaServerConfiguration(
             serverPath: launch.server, modelPath: launch.model, modelName: large.model, port: launch.port,
-            contextLength: launch.context, threads: launch.threads,
+            contextLength: launch.context, parallel: launch.parallel, threads: launch.threads,
             logPath: (folder.isEmpty ? "." : folder) + "/llama-server.log")
     }
 

@@ -75,6 +75,56 @@ import Testing
         #expect(after.stats.generatedTokens > 0)
     }
 
+    /// A question asked while another reply is being written is answered in the same decode
+    /// batches: it does not wait for the other reply's end.
+    @Test func aNewQuestionIsAnsweredWhileAnotherReplyIsStillBeingWritten() async throws {
+        let model = try TestModels.chat.get()
+        let log = EventLog()
+        let long = Task {
+            var first = true
+            for try await event in model.stream(
+                [.user("Count from 1 to 300, one number per line, nothing else.")],
+                options: GenerationOptions(maxTokens: 200, repeatPenalty: 1))
+            {
+                if case .text = event, first { first = false; await log.add("long: first text") }
+                if case .finished(let stats) = event { await log.add("long: finished \(stats.finishReason.rawValue)") }
+            }
+        }
+        while await !log.entries.contains("long: first text") { try await Task.sleep(for: .milliseconds(20)) }
+        let short = try await model.complete(Self.messages, options: GenerationOptions(maxTokens: 40))
+        await log.add("short: finished")
+        try await long.value
+        let entries = await log.entries
+        #expect(entries == ["long: first text", "short: finished", "long: finished length"], "\(entries)")
+        #expect(short.text.contains("7"), "reply: \(short.text)")
+    }
+
+    /// Replies decoded in one batch keep to their own sequences: each gets its own answer.
+    @Test func repliesInOneBatchEachAnswerTheirOwnQuestion() async throws {
+        let model = try TestModels.chat.get()
+        #expect(model.parallel > 1)
+        let questions = [
+            ("On which floor is the Oslo badge desk?", "7"),
+            ("Who replaces lost badges?", "Ingrid"),
+            ("Until what time are lost badges replaced?", "11"),
+        ]
+        let replies = try await withThrowingTaskGroup(of: (Int, ChatCompletion).self) { group in
+            for (i, (question, _)) in questions.enumerated() {
+                group.addTask {
+                    let messages: [ChatMessage] = [
+                        .system("Answer the question using only the source. Be brief."),
+                        .user("\(Self.context)\n\nQuestion: \(question)"),
+                    ]
+                    return (i, try await model.complete(messages, options: GenerationOptions(maxTokens: 40)))
+                }
+            }
+            return try await group.reduce(into: [Int: ChatCompletion]()) { $0[$1.0] = $1.1 }
+        }
+        for (i, (_, fact)) in questions.enumerated() {
+            #expect(replies[i]?.text.contains(fact) == true, "reply \(i): \(replies[i]?.text ?? "none")")
+        }
+    }
+
     @Test func tokenLimitIsRespected() async throws {
         let model = try TestModels.chat.get()
         let reply = try await model.complete(
@@ -98,4 +148,10 @@ import Testing
         #expect(prompt.contains("<|im_start|>system\nS<|im_end|>"))
         #expect(prompt.hasSuffix("<|im_start|>assistant\n"))
     }
+}
+
+/// Events of concurrent streams, in the order they happened.
+private actor EventLog {
+    private(set) var entries: [String] = []
+    func add(_ entry: String) { entries.append(entry) }
 }

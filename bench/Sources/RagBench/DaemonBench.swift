@@ -39,6 +39,10 @@ struct DaemonBench {
     var database: String { folder + "/ragd.sqlite" }
     var base: String { "http://127.0.0.1:\(port)" }
 
+    /// Replies the chat models decode together, one daemon run each (`models.chat_parallel`,
+    /// `large_model.launch.parallel`); the first also times the first token, memory and an ingest.
+    var chatParallel = [4, 1]
+
     func run() async throws -> [Row] {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         print("daemon: ingesting the sample corpus (unchanged files are skipped)...")
@@ -47,22 +51,6 @@ struct DaemonBench {
         _ = try? command([ragd, "user", "add", "bench-admin", "--role", "admin", "--db", database])
         let token = try bearer("bench")
         let adminToken = try bearer("bench-admin")
-        let config = folder + "/bench.yaml"
-        // Room for 16 waiting askers and no per-user limit: the figure is the daemon's throughput.
-        try """
-            server:
-              port: \(port)
-              max_waiting_answers: 64
-              questions_per_minute: 100000
-            """.write(toFile: config, atomically: true, encoding: .utf8)
-
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: ragd)
-        server.arguments = ["serve", "--db", database, "--config", config]
-        server.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        server.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try server.run()
-        defer { if server.isRunning { server.terminate(); server.waitUntilExit() } }
         // Askers may wait minutes in line (16 clients, one chat model): no read timeout short of that.
         let client = HTTPClient(
             eventLoopGroupProvider: .singleton,
@@ -70,35 +58,81 @@ struct DaemonBench {
                 timeout: .init(connect: .seconds(10), read: .seconds(900)),
                 connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)))
         defer { _ = client.shutdown() }
-        try await waitUntilReady(client)
-        try await Task.sleep(for: .seconds(3))
-        let pid = server.processIdentifier
-        let idleRSS = Self.memory(pid, "VmRSS")
 
         var rows: [Row] = []
-        if ttftQuestions > 0 { rows += try await timeToFirstToken(client, token: token) }
+        for (run, parallel) in chatParallel.enumerated() {
+            let server = try startDaemon(parallel: parallel)
+            defer { if server.isRunning { server.terminate(); server.waitUntilExit() } }
+            try await waitUntilReady(client)
+            try await Task.sleep(for: .seconds(3))
+            let pid = server.processIdentifier
+            let idleRSS = Self.memory(pid, "VmRSS")
+            if run == 0, ttftQuestions > 0 { rows += try await timeToFirstToken(client, token: token) }
 
-        let monitor = PeakMemory(pid: pid)
-        let monitorTask = Task { await monitor.run() }
-        for clients in clientCounts {
-            let (answered, rejected, seconds) = try await load(client, token: token, clients: clients)
-            rows.append(Row(name: "daemon: answered questions/min, \(clients) client\(clients == 1 ? "" : "s")", unit: "q/min",
-                            ragd: Double(answered) * 60 / seconds, raw: nil))
-            if rejected > 0 {
-                rows.append(Row(name: "  \(clients) clients: turned away (503/429)", unit: "requests", ragd: Double(rejected), raw: nil))
+            let monitor = PeakMemory(pid: pid)
+            let monitorTask = Task { await monitor.run() }
+            var perMinute: [Int: Double] = [:]
+            let setting = "\(parallel) repl\(parallel == 1 ? "y" : "ies") decoded together"
+            for clients in clientCounts {
+                let level = try await load(client, token: token, clients: clients)
+                perMinute[clients] = Double(level.answered) * 60 / level.seconds
+                let who = "\(clients) client\(clients == 1 ? "" : "s"), \(setting)"
+                rows.append(Row(name: "daemon: answered questions/min, \(who)", unit: "q/min",
+                                ragd: perMinute[clients]!, raw: nil))
+                let firstText = Percentiles(level.firstText)
+                rows.append(Row(name: "  time to first text p50 / p95 (raw column), \(who)", unit: "ms",
+                                ragd: firstText.p50 * 1000, raw: firstText.p95 * 1000))
+                if level.rejected > 0 {
+                    rows.append(Row(name: "  turned away (503/429), \(who)", unit: "requests", ragd: Double(level.rejected), raw: nil))
+                }
             }
-        }
-        let answeringPeak = await monitor.peak
-        await monitor.reset()
-        let ingestSeconds = try await ingestJob(client, token: adminToken)
-        let ingestPeak = await monitor.peak
-        monitorTask.cancel()
+            if let one = perMinute[1], one > 0 {
+                for (clients, rate) in perMinute.sorted(by: { $0.key < $1.key }) where clients > 1 {
+                    rows.append(Row(name: "  answers/min at \(clients) clients ÷ 1 client, \(setting)", unit: "ratio",
+                                    ragd: rate / one, raw: nil))
+                }
+            }
+            guard run == 0 else { monitorTask.cancel(); continue }
+            let answeringPeak = await monitor.peak
+            await monitor.reset()
+            let ingestSeconds = try await ingestJob(client, token: adminToken)
+            let ingestPeak = await monitor.peak
+            monitorTask.cancel()
 
-        rows.append(Row(name: "daemon RSS idle (default models, sample corpus)", unit: "MB", ragd: idleRSS, raw: nil))
-        rows.append(Row(name: "daemon RSS peak while answering (16 clients)", unit: "MB", ragd: answeringPeak, raw: nil))
-        rows.append(Row(name: String(format: "daemon RSS peak while ingesting (forced re-ingest, %.0f s)", ingestSeconds),
-                        unit: "MB", ragd: ingestPeak, raw: nil))
+            rows.append(Row(name: "daemon RSS idle (default models, sample corpus)", unit: "MB", ragd: idleRSS, raw: nil))
+            rows.append(Row(name: "daemon RSS peak while answering (\(clientCounts.max() ?? 0) clients)", unit: "MB",
+                            ragd: answeringPeak, raw: nil))
+            rows.append(Row(name: String(format: "daemon RSS peak while ingesting (forced re-ingest, %.0f s)", ingestSeconds),
+                            unit: "MB", ragd: ingestPeak, raw: nil))
+        }
         return rows
+    }
+
+    /// `ragd serve` on the benchmark database with `parallel` replies decoded together by both
+    /// tiers; one chat model at a time before batching was `parallel: 1` with two answers admitted.
+    private func startDaemon(parallel: Int) throws -> Process {
+        let config = folder + "/bench.yaml"
+        // Room for 16 waiting askers and no per-user limit: the figure is the daemon's throughput.
+        try """
+            models:
+              chat_parallel: \(parallel)
+            large_model:
+              launch:
+                parallel: \(parallel)
+            server:
+              port: \(port)
+              max_concurrent_answers: \(max(2, parallel))
+              max_waiting_answers: 64
+              questions_per_minute: 100000
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        print("daemon: ragd serve with \(parallel) replies decoded together...")
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: ragd)
+        server.arguments = ["serve", "--db", database, "--config", config]
+        server.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        server.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try server.run()
+        return server
     }
 
     // MARK: time to first token
@@ -183,36 +217,52 @@ struct DaemonBench {
 
     // MARK: throughput
 
-    private func load(_ client: HTTPClient, token: String, clients: Int) async throws -> (answered: Int, rejected: Int, seconds: Double) {
+    /// `clients` askers asking one question after another for `secondsPerLevel`, streamed:
+    /// answers completed, requests turned away, the seconds taken, and each answer's time from
+    /// sending the question to its first `text` event.
+    private func load(_ client: HTTPClient, token: String, clients: Int) async throws
+        -> (answered: Int, rejected: Int, seconds: Double, firstText: [Double])
+    {
         print("daemon: \(clients) concurrent client(s) for \(secondsPerLevel) s...")
         let start = ContinuousClock.now
         let deadline = start + .seconds(secondsPerLevel)
-        let results = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+        let results = try await withThrowingTaskGroup(of: (Int, Int, [Double]).self) { group in
             for c in 0..<clients {
                 group.addTask {
                     var answered = 0, rejected = 0, i = c
+                    var firstText: [Double] = []
                     while ContinuousClock.now < deadline {
                         var request = HTTPClientRequest(url: base + "/api/v1/ask")
                         request.method = .POST
                         request.headers.add(name: "Authorization", value: "Bearer \(token)")
                         request.headers.add(name: "Content-Type", value: "application/json")
                         let question = Self.questions[i % Self.questions.count]
-                        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: ["question": question])))
+                        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(
+                            withJSONObject: ["question": question, "stream": true])))
                         i += clients
+                        let sent = ContinuousClock.now
                         let response = try await client.execute(request, timeout: .seconds(600))
-                        _ = try await response.body.collect(upTo: 4 << 20)
-                        if response.status == .ok { answered += 1 } else {
+                        guard response.status == .ok else {
+                            _ = try await response.body.collect(upTo: 1 << 20)
                             rejected += 1
                             try await Task.sleep(for: .seconds(1))
+                            continue
                         }
+                        var text = "", first: Double?
+                        for try await buffer in response.body {
+                            text += String(buffer: buffer)
+                            if first == nil, text.contains("event: text\n") { first = (ContinuousClock.now - sent).seconds }
+                        }
+                        answered += 1
+                        if let first { firstText.append(first) }
                     }
-                    return (answered, rejected)
+                    return (answered, rejected, firstText)
                 }
             }
-            return try await group.reduce((0, 0)) { ($0.0 + $1.0, $0.1 + $1.1) }
+            return try await group.reduce((0, 0, [Double]())) { ($0.0 + $1.0, $0.1 + $1.1, $0.2 + $1.2) }
         }
         // Answers in flight at the deadline are counted, and so is the time they took.
-        return (results.0, results.1, (ContinuousClock.now - start).seconds)
+        return (results.0, results.1, (ContinuousClock.now - start).seconds, results.2)
     }
 
     // MARK: ingesting

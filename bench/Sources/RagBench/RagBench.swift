@@ -24,6 +24,9 @@ struct RagBench: AsyncParsableCommand {
     @Option(help: "Daemon: numbers of concurrent clients (comma-separated).")
     var daemonClients = "1,4,16"
 
+    @Option(help: "Daemon: replies decoded together, one daemon run each (comma-separated; the first also times memory and an ingest).")
+    var chatParallel = "4,1"
+
     @Option(help: "Daemon: questions timed for time to first token (0: skip).")
     var ttftQuestions = 12
 
@@ -90,6 +93,7 @@ struct RagBench: AsyncParsableCommand {
                 cache: cache, threads: threads, ragd: ragd, secondsPerLevel: daemonSeconds,
                 clientCounts: daemonClients.split(separator: ",").compactMap { Int($0) }, port: port)
             daemon.ttftQuestions = ttftQuestions
+            daemon.chatParallel = chatParallel.split(separator: ",").compactMap { Int($0) }
             report.rows += try await daemon.run()
         }
         if parts.contains("audit") {
