@@ -109,6 +109,37 @@ public struct Assistant: Sendable {
         preconditionFailure("the second attempt returns or throws")
     }
 
+    /// Reads the prompt the answer to `draft` would begin with into the small model's cache,
+    /// while the employee is still typing: retrieval, the sources trimmed around the draft, and
+    /// the prompt's evaluation. When the question sent next finds the same sources, only its own
+    /// words are left to read. Nothing is shown or stored. Returns false when the answer would
+    /// not start from the small model's prompt (too little evidence, or a larger-model route).
+    /// A follow-up is searched for with the carry-over rewrite (the model's rewrite costs model
+    /// time a draft should not take).
+    public func prefill(_ draft: String, access: AccessFilter, conversation: Conversation = .empty) async throws -> Bool {
+        var assistant = self
+        if let embeddings {
+            let pin = try embeddings.pin()
+            assistant.retriever.embedder = pin.model
+            assistant.retriever.indexGeneration = pin.generation
+        }
+        if assistant.rewriter.strategy == .model { assistant.rewriter.strategy = .carryOver }
+        let query = await assistant.rewriter.rewrite(draft, after: conversation).query
+        let retrieval = try await assistant.retriever.retrieval(query, method: .hybrid, access: access)
+        let sources = retrieval.hits.enumerated().map { Source(number: $0.offset + 1, hit: $0.element) }
+        let confidence = sources.map(\.similarity).max() ?? 0
+        guard confidence >= router.policy.notFoundBelow,
+              router.decide(question: query, confidence: confidence).target == .small else { return false }
+        let index = try await SentenceIndex.build(
+            question: query, questionVector: retrieval.vector, sources: Array(sources.prefix(indexedSources)),
+            embedder: assistant.retriever.embedder)
+        let (messages, _) = try await prompt.messages(
+            question: draft, history: rewriter.limits.context(of: conversation), historyTokens: rewriter.limits.promptTokens,
+            sources: sources, index: index, model: smallModel)
+        try await smallModel.prefill(messages)
+        return true
+    }
+
     /// The retriever with the model of the active vector index (see `embeddings`), for a search
     /// on its own.
     public func pinnedRetriever() throws -> Retriever {

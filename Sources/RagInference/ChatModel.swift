@@ -15,6 +15,15 @@ public protocol ChatModel: Sendable {
 
     /// How many tokens `text` takes in this model's vocabulary (an estimate for remote models).
     func tokenCount(_ text: String) async throws -> Int
+
+    /// Reads `messages` into the model's cache without writing a reply, so that a request
+    /// beginning the same way soon after evaluates only the rest (a draft question's prompt,
+    /// read while the employee finishes typing). Models without a cache of their own do nothing.
+    func prefill(_ messages: [ChatMessage]) async throws
+}
+
+extension ChatModel {
+    public func prefill(_ messages: [ChatMessage]) async throws {}
 }
 
 /// One turn of a conversation.

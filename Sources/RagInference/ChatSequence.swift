@@ -8,6 +8,8 @@ struct ChatSequence {
     /// The tokens whose state is in the cache for this sequence, at positions 0, 1, ….
     var cached: [llama_token] = []
     var reply: ChatReply?
+    /// When its last reply ended: idle caches are dropped oldest first.
+    var lastUsed = ContinuousClock.now
 
     init(id: llama_seq_id) { self.id = id }
 

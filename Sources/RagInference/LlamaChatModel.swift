@@ -162,6 +162,12 @@ public actor LlamaChatModel: ChatModel {
         return stream
     }
 
+    /// Evaluates the prompt of `messages` into a sequence and keeps it there (a reply of no
+    /// tokens): the next prompt with the same beginning takes those cells instead of reading it.
+    public nonisolated func prefill(_ messages: [ChatMessage]) async throws {
+        for try await _ in stream(messages, options: GenerationOptions(maxTokens: 0)) {}
+    }
+
     /// Tokenizes the prompt and queues the reply; the decode loop takes it from there.
     private func submit(_ messages: [ChatMessage], options: GenerationOptions, ticket: ChatTicket,
                         continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation) throws
@@ -203,10 +209,14 @@ public actor LlamaChatModel: ChatModel {
         }
     }
 
-    /// The idle sequence whose cache shares the longest beginning with `prompt`.
+    /// The idle sequence whose cache shares the longest beginning with `prompt`; of equals, the
+    /// one used longest ago (a recent cache, such as a prefilled draft, is kept longer).
     private func freeSequence(for prompt: [llama_token]) -> Int? {
         sequences.indices.filter { sequences[$0].reply == nil }
-            .max { sequences[$0].commonPrefix(with: prompt) < sequences[$1].commonPrefix(with: prompt) }
+            .max { a, b in
+                let (ca, cb) = (sequences[a].commonPrefix(with: prompt), sequences[b].commonPrefix(with: prompt))
+                return ca != cb ? ca < cb : sequences[a].lastUsed > sequences[b].lastUsed
+            }
     }
 
     /// Whether `cells` fit beside the replies running and the caches kept, dropping idle caches
@@ -219,7 +229,9 @@ public actor LlamaChatModel: ChatModel {
             }
         }
         let memory = llama_get_memory(context)
-        for i in sequences.indices where used() + cells > contextLength && i != slot && sequences[i].reply == nil {
+        let idle = sequences.indices.filter { $0 != slot && sequences[$0].reply == nil }
+            .sorted { sequences[$0].lastUsed < sequences[$1].lastUsed }
+        for i in idle where used() + cells > contextLength {
             llama_memory_seq_rm(memory, sequences[i].id, -1, -1)
             sequences[i].cached.removeAll()
         }
@@ -317,6 +329,7 @@ public actor LlamaChatModel: ChatModel {
     /// Samples the next token of the reply on `slot` from batch row `row` and passes its text on.
     private func sample(slot: Int, row: Int32) {
         guard var reply = sequences[slot].reply, let sampler = reply.sampler else { return }
+        if reply.options.maxTokens <= 0 { return finish(slot, reason: .tokenLimit) }  // a prefill
         let token = llama_sampler_sample(sampler, context, row)
         if model.isEndOfGeneration(token) { return finish(slot, reason: .endOfGeneration) }
         reply.generated += 1
@@ -342,6 +355,7 @@ public actor LlamaChatModel: ChatModel {
     private func finish(_ slot: Int, reason: GenerationStats.FinishReason) {
         guard var reply = sequences[slot].reply else { return }
         sequences[slot].reply = nil
+        sequences[slot].lastUsed = .now
         if let sampler = reply.sampler { llama_sampler_free(sampler) }
         if reason != .stopSequence {
             let rest = reply.assembler.flush()

@@ -70,6 +70,12 @@ public final class ServerMetrics: Sendable {
             .set(pricePer1k)
     }
 
+    /// A draft question's prompt read ahead (`outcome`: prefilled, skipped, failed).
+    func prefill(_ outcome: String) {
+        registry.makeCounter(name: "ragd_prefills_total", labels: [("outcome", outcome)],
+                             help: "Draft questions whose prompt was read while the asker typed").increment()
+    }
+
     func rejected(_ reason: String) {
         registry.makeCounter(name: "ragd_rejected_total", labels: [("reason", reason)],
                              help: "Requests refused (overload, rate_limit)").increment()

@@ -103,6 +103,11 @@ struct Eval: AsyncParsableCommand {
     @Flag(help: "Ask each single question as a follow-up to the previous line's question.")
     var afterPrevious = false
 
+    @Flag(help: ArgumentHelp(
+        "Before each answer, prefill the draft the web page would have sent while the question was typed "
+            + "(the question without its last word), as the page does after a pause."))
+    var prefill = false
+
     /// Retrieval of conversations' last turns three ways.
     struct FollowUpResult: Encodable {
         struct Ranking: Encodable { var hit_at_1 = 0.0, hit_at_5 = 0.0, mrr = 0.0 }
@@ -308,6 +313,15 @@ struct Eval: AsyncParsableCommand {
                 }
                 r.questions += 1
                 if let assistant {
+                    if prefill {
+                        // The page's draft after a pause before the last word; the prefill runs to its end
+                        // (the employee paused long enough), then the question is sent.
+                        let words = item.question.split(separator: " ")
+                        if words.count >= 4 {
+                            _ = try await assistant.prefill(
+                                words.dropLast().joined(separator: " "), access: .unrestricted, conversation: conversation)
+                        }
+                    }
                     let answer = try await assistant.complete(
                         item.question, access: .unrestricted, method: method, conversation: conversation)
                     if let t = answer.timeToFirstShownMilliseconds { firstShown.append(t) }

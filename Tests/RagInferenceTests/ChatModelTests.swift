@@ -125,6 +125,20 @@ import Testing
         }
     }
 
+    /// A draft's prompt read ahead is not read again: the question sent after it evaluates only
+    /// the words that differ.
+    @Test func aPrefilledDraftLeavesOnlyTheQuestionsLastWordsToRead() async throws {
+        let model = try TestModels.chat.get()
+        // A system prompt no other test uses, so nothing but the prefill can have cached it.
+        let system = ChatMessage.system("Session \(UUID().uuidString). Answer the question using only the source. Be brief.")
+        try await model.prefill([system, .user("\(Self.context)\n\nQuestion: On which floor is the Oslo")])
+        let reply = try await model.complete(
+            [system, .user("\(Self.context)\n\nQuestion: On which floor is the Oslo badge desk?")],
+            options: GenerationOptions(maxTokens: 24))
+        #expect(reply.stats.promptTokens - reply.stats.cachedPromptTokens < 12, "\(reply.stats)")
+        #expect(reply.text.contains("7"), "reply: \(reply.text)")
+    }
+
     @Test func tokenLimitIsRespected() async throws {
         let model = try TestModels.chat.get()
         let reply = try await model.complete(

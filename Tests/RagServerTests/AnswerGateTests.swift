@@ -35,6 +35,25 @@ import Testing
         #expect(await gate.running == 0)
     }
 
+    /// Work that may be skipped (a draft's prefill) takes a free turn, and never one an asker
+    /// waits for.
+    @Test func aSkippableTurnIsTakenOnlyWhenNobodyWaits() async throws {
+        let gate = AnswerGate(maxRunning: 2, maxWaiting: 4, metrics: nil)
+        #expect(await gate.tryEnter())
+        try await gate.enter()
+        #expect(await gate.tryEnter() == false, "every turn is taken")
+        let waiter = Task { try await gate.enter() }
+        try await Self.eventually { await gate.waitingCount == 1 }
+        await gate.leave()
+        try await waiter.value
+        #expect(await gate.running == 2)
+        await gate.leave()
+        #expect(await gate.tryEnter(), "a turn is free and nobody waits")
+        await gate.leave()
+        await gate.leave()
+        #expect(await gate.running == 0)
+    }
+
     @Test func anAlreadyCancelledAskerDoesNotQueue() async throws {
         let gate = AnswerGate(maxRunning: 1, maxWaiting: 4, metrics: nil)
         try await gate.enter()

@@ -31,9 +31,14 @@ import Testing
             let fits = try await browser.evaluate("document.documentElement.scrollWidth <= window.innerWidth", session: page)
             #expect(fits as? Bool == true, "the ask page fits a 375 px screen")
 
-            // Ask with Ctrl+Enter and watch the answer arrive in pieces.
+            // A pause while typing sends the draft, whose prompt the server reads ahead.
             _ = try await browser.evaluate("document.getElementById('question').focus()", session: page)
-            try await browser.type("What is the maximum number of columns in a table?", session: page)
+            try await browser.type("What is the maximum number of columns in a", session: page)
+            try await browser.waitFor("!!document.getElementById('question').dataset.prefill", session: page, seconds: 120)
+            #expect(try await browser.evaluate("document.getElementById('question').dataset.prefill", session: page) as? String
+                == "done")
+            // Ask with Ctrl+Enter and watch the answer arrive in pieces.
+            try await browser.type(" table?", session: page)
             try await browser.press("Enter", code: "Enter", keyCode: 13, modifiers: 2, session: page)
             var sawStreamingText = false
             try await browser.waitFor(

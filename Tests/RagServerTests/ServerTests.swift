@@ -142,6 +142,34 @@ import Testing
         }
     }
 
+    /// The page sends the question being typed; the server reads its prompt ahead. A draft is
+    /// not a question: it leaves no history entry and no audit record, and needs the CSRF token.
+    @Test func aDraftIsPrefilledWithoutBecomingAQuestion() async throws {
+        try await withServer { client, parts in
+            let session = try await client.signIn("alice")
+            let draft = "What is the maximum number of tables"
+            let before = try parts.auditLog.head()
+            let response = try await client.postForm("/ask/prefill", ["question": draft, "csrf": session.csrf], cookie: session.cookie)
+            #expect(response.status == .ok)
+            #expect(try response.json()["prefilled"] as? Bool == true, "\(response.text)")
+            let forged = try await client.postForm("/ask/prefill", ["question": draft], cookie: session.cookie)
+            #expect(forged.status == .forbidden)
+
+            let alice = try #require(try parts.store.accounts.user(name: "alice")?.id)
+            #expect(try parts.store.history.entries(userId: alice, limit: 500).allSatisfy { $0.entry.question != draft })
+            let head = try parts.auditLog.head()
+            if head.lastId > before.lastId {
+                let records = try ((before.lastId + 1)...head.lastId).compactMap { try parts.auditLog.record(id: $0) }
+                #expect(records.allSatisfy { $0.event.question?.question != draft })
+            }
+            // The question itself is answered as usual.
+            let answer = try await client.postForm(
+                "/ask", ["question": draft + " in a join?", "csrf": session.csrf], cookie: session.cookie,
+                headers: [.accept: "text/event-stream"])
+            #expect(answer.events.last?.name == "done")
+        }
+    }
+
     @Test func openAICompatibleChatCompletions() async throws {
         try await withServer { client, parts in
             let token = parts.tokens["alice"]!

@@ -32,8 +32,29 @@
     question.addEventListener("keydown", function (e) {
       if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); form.requestSubmit(); }
     });
+    // After a pause in typing, the draft goes to /ask/prefill: the server reads its prompt
+    // ahead, so the answer starts sooner when the question is sent. One at a time.
+    var prefillTimer = null, prefilled = "", prefilling = false;
+    question.addEventListener("input", function () {
+      clearTimeout(prefillTimer);
+      prefillTimer = setTimeout(function () {
+        var text = question.value.trim();
+        if (prefilling || button.disabled || text === prefilled || text.split(/\s+/).length < 3) { return; }
+        prefilling = true;
+        prefilled = text;
+        fetch("/ask/prefill", {
+          method: "POST", credentials: "same-origin",
+          headers: { "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": csrfOf(form) },
+          body: new URLSearchParams(new FormData(form))
+        }).then(function (response) { return response.json(); })
+          .then(function (outcome) { question.dataset.prefill = outcome.prefilled ? "done" : "skipped"; })
+          .catch(function () { /* best effort: the question is answered either way */ })
+          .then(function () { prefilling = false; });
+      }, 600);
+    });
     form.addEventListener("submit", function (e) {
       e.preventDefault();
+      clearTimeout(prefillTimer);
       if (!question.value.trim()) { question.focus(); return; }
       button.disabled = true;
       keepFinishedTurn();

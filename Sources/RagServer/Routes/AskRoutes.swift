@@ -29,6 +29,16 @@ extension RagServer {
                                                      channel: .web, conversation: conversation)
             return try askPage(identity: identity, answer: view, conversationId: view.conversationId)
         }
+        // The page sends the question being typed after a pause; its prompt is read ahead so
+        // the answer starts sooner. Nothing is shown or stored.
+        group.post("/ask/prefill") { request, context in
+            var request = request
+            let form = try await request.decodeForm(AskForm.self)
+            let conversation = ConversationInput.stored(id: form.conversationId.flatMap { $0.isEmpty ? nil : $0.lowercased() })
+            struct Outcome: Encodable { var prefilled: Bool }
+            let done = try await askService.prefill(form.question ?? "", identity: context.identity, conversation: conversation)
+            return try Self.json(Outcome(prefilled: done))
+        }
         group.get("/history") { _, context in try historyPage(identity: context.identity) }
         group.post("/conversations/{id}/delete") { _, context in
             try deleteConversation(context)

@@ -50,6 +50,15 @@ actor AnswerGate {
         publish()
     }
 
+    /// Takes a turn only if one is free and nobody waits (work that may be skipped, such as a
+    /// draft's prefill, never delays an asker). Call `leave()` after a true.
+    func tryEnter() -> Bool {
+        guard running < maxRunning, waiting.isEmpty else { return false }
+        running += 1
+        publish()
+        return true
+    }
+
     /// Removes a cancelled asker from the line (if it has not been given its turn already).
     private func cancelWaiter(_ id: UInt64) {
         guard let index = waiting.firstIndex(where: { $0.id == id }) else { return }

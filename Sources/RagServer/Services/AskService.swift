@@ -160,6 +160,8 @@ public struct AskService: Sendable {
     public let store: RagStore
     let gate: AnswerGate
     let limiter: RateLimiter
+    /// Askers with a draft's prefill in flight (one each).
+    let drafts = DraftPrefills()
     let metrics: ServerMetrics
     let audit: AuditLogRecorder?
     let logger: Logger
@@ -263,6 +265,33 @@ public struct AskService: Sendable {
         return turns.filter { $0.sourceList.allSatisfy { readable.contains($0.documentId) } }
     }
 
+    /// Reads the prompt of a draft question while the asker is still typing (see
+    /// `Assistant.prefill`), with the asker's access and conversation. Best effort: skipped when
+    /// every answer turn is taken or someone waits, and when the asker has one in flight. Not a
+    /// question: nothing is shown, stored, audited or counted against the asker's rate.
+    /// - Returns: whether the prompt was read. - Throws: 400 for an empty or too long draft,
+    ///   404 for a conversation that is not the asker's.
+    func prefill(_ draft: String, identity: Identity, conversation: ConversationInput) async throws -> Bool {
+        let draft = draft.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !draft.isEmpty, draft.count <= Self.maxQuestionLength else {
+            throw ServerError.badRequest("A draft must have 1 to \(Self.maxQuestionLength) characters.")
+        }
+        let state = try resolve(conversation, identity: identity)
+        guard await drafts.begin(identity.userId) else { metrics.prefill("skipped"); return false }
+        defer { Task { await drafts.end(identity.userId) } }
+        guard await gate.tryEnter() else { metrics.prefill("skipped"); return false }
+        defer { Task { await gate.leave() } }
+        do {
+            let done = try await assistant.prefill(draft, access: identity.access, conversation: state.earlier)
+            metrics.prefill(done ? "prefilled" : "skipped")
+            return done
+        } catch {
+            metrics.prefill("failed")
+            logger.debug("draft prefill failed", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
     /// Streams the answer. Admission (rate limit, queue) and the conversation are checked
     /// before the stream starts, so a refusal is a plain HTTP error.
     func ask(_ question: String, identity: Identity, clientAddress: String?, channel: AskChannel,
@@ -362,4 +391,13 @@ public struct AskService: Sendable {
             return nil
         }
     }
+}
+
+/// The askers whose draft question is being prefilled: one at a time each.
+actor DraftPrefills {
+    private var users: Set<Int64> = []
+
+    /// False when `user` has one in flight already.
+    func begin(_ user: Int64) -> Bool { users.insert(user).inserted }
+    func end(_ user: Int64) { users.remove(user) }
 }
