@@ -11,13 +11,14 @@ export PKG_CONFIG_PATH := $(RAGD_CACHE)/llama/$(LLAMA_VERSION)/lib/pkgconfig$(if
 RAGD_DB ?= data/ragd.sqlite
 SWIFT_TEST_FLAGS ?=
 
-.PHONY: help setup build run test bench clean-cache
+.PHONY: help setup build run test bench bench-peer clean-cache
 
 help:
 	@echo "make run    set up, build, ingest the sample corpus and start the daemon (http://127.0.0.1:8080/,"
 	@echo "           with the larger model's llama-server on 127.0.0.1:8081)"
 	@echo "make test   set up and run the test suite"
 	@echo "make bench  set up and run the benchmarks (release build)"
+	@echo "make bench-peer  ragd's first ingest beside the Python peer's, same files (PEER_ARGS=\"--pdfs 3\")"
 	@echo "make setup  only install dependencies, models and test documents (idempotent)"
 
 setup:
@@ -48,6 +49,13 @@ bench: setup
 	swift build -c release --product ragd
 	swift build -c release --product ragd-bench
 	.build/release/ragd-bench
+
+# ragd's first ingest beside the Python peer's (../shared/peer/peer_ingest.py) on the same files in
+# the same run, about ten minutes on two cores; PEER_ARGS takes bench/peer-ingest.sh's flags.
+PEER_ARGS ?=
+bench-peer: setup
+	swift build -c release --product ragd
+	bench/peer-ingest.sh $(PEER_ARGS)
 
 clean-cache:
 	@echo "This removes $(RAGD_CACHE) (llama.cpp build, models, documents). Ctrl-C to keep it."; sleep 5
