@@ -47,8 +47,11 @@ struct DaemonBench {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         print("daemon: ingesting the sample corpus (unchanged files are skipped)...")
         _ = try command([ragd, "ingest", "--db", database, cache + "/sample/sqlite-docs", cache + "/sample/debian-faq"])
-        _ = try? command([ragd, "user", "add", "bench", "--db", database])
-        _ = try? command([ragd, "user", "add", "bench-admin", "--role", "admin", "--db", database])
+        // Accounts with a throwaway password (the benchmark signs in with tokens only).
+        let password = UUID().uuidString + "\n"
+        _ = try? command([ragd, "user", "add", "bench", "--password-stdin", "--db", database], input: password)
+        _ = try? command([ragd, "user", "add", "bench-admin", "--role", "admin", "--password-stdin", "--db", database],
+                         input: password)
         let token = try bearer("bench")
         let adminToken = try bearer("bench-admin")
         // Askers may wait minutes in line (16 clients, one chat model): no read timeout short of that.
@@ -315,14 +318,18 @@ struct DaemonBench {
     }
 
     @discardableResult
-    private func command(_ arguments: [String]) throws -> String {
+    private func command(_ arguments: [String], input: String? = nil) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
         process.arguments = Array(arguments.dropFirst())
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        let stdin = Pipe()
+        process.standardInput = stdin
         try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try stdin.fileHandleForWriting.close()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let out = String(decoding: data, as: UTF8.self)
