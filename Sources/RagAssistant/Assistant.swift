@@ -38,6 +38,9 @@ public struct Assistant: Sendable {
     /// switch it while this assistant serves (`ragd serve`): each answer pins one model for its
     /// question, its search and its verification. nil: `retriever.embedder` throughout.
     public var embeddings: ActiveEmbedding?
+    /// The excerpts prefilled drafts were prompted with, reused by the questions that complete
+    /// them (shared by the copies of this assistant).
+    public var drafts = DraftExcerpts()
 
     public init(retriever: Retriever, smallModel: any ChatModel, largeModel: (any ChatModel)? = nil,
                 policy: RoutingPolicy = RoutingPolicy()) {
@@ -133,9 +136,10 @@ public struct Assistant: Sendable {
         let index = try await SentenceIndex.build(
             question: query, questionVector: retrieval.vector, sources: Array(sources.prefix(indexedSources)),
             embedder: assistant.retriever.embedder)
-        let (messages, _) = try await prompt.messages(
+        let (messages, used) = try await prompt.messages(
             question: draft, history: rewriter.limits.context(of: conversation), historyTokens: rewriter.limits.promptTokens,
             sources: sources, index: index, model: smallModel)
+        await drafts.remember(draft: draft, excerpts: Dictionary(used.map { ($0.chunkId, $0.text) }, uniquingKeysWith: { a, _ in a }))
         try await smallModel.prefill(messages)
         return true
     }
@@ -320,7 +324,7 @@ public struct Assistant: Sendable {
     {
         let (messages, used) = try await prompt.messages(
             question: question, history: history, historyTokens: rewriter.limits.promptTokens, sources: sources, index: index,
-            model: model)
+            model: model, excerpts: await drafts.excerpts(for: question))
         answer.promptMessages = messages
         let isLarge = largeModel.map { $0.identifier == model.identifier } ?? false
         if isLarge { answer.largeModelPassages = used }

@@ -57,8 +57,12 @@ public struct PromptBuilder: Sendable {
     /// conversation (`history`, oldest first) come before the sources as a short record, the
     /// newest kept first within `historyTokens`; their citations are removed, since their
     /// numbers named other sources.
+    ///
+    /// `excerpts` (chunk id → excerpt) replaces the trimming of those sources: the excerpts a
+    /// draft of this question was given when its prompt was prefilled, so the prompt begins
+    /// exactly as the prefilled one did (see `DraftExcerpts`).
     public func messages(question: String, history: [Conversation.Turn] = [], historyTokens: Int = 0, sources: [Source],
-                         index: SentenceIndex, model: any ChatModel) async throws
+                         index: SentenceIndex, model: any ChatModel, excerpts: [Int64: String] = [:]) async throws
         -> (messages: [ChatMessage], used: [Source])
     {
         var earlier: [String] = []
@@ -77,7 +81,8 @@ public struct PromptBuilder: Sendable {
         var spent = 0
         for source in sources.prefix(maxSources) {
             let heading = source.sectionPath.isEmpty ? source.title : source.sectionPath
-            let excerpt = try await trimmed(source, index: index, model: model)
+            let excerpt: String
+            if let given = excerpts[source.chunkId] { excerpt = given } else { excerpt = try await trimmed(source, index: index, model: model) }
             let block = "[\(source.number)] \(Self.neutralized(heading))\n\(Self.neutralized(excerpt))"
             let cost = try await model.tokenCount(block)
             if spent + cost > sourceTokenBudget, !used.isEmpty { break }

@@ -26,6 +26,32 @@ import Testing
         #expect(answer.timeToFirstShownMilliseconds != nil)
     }
 
+    /// A draft read ahead while the employee typed gives the question that completes it the
+    /// same passages, so its prompt begins as the prefilled one did; other questions are untouched.
+    @Test func aPrefilledDraftGivesTheQuestionThatCompletesItTheSamePassages() async throws {
+        let assistant = try await assistant()
+        let draft = "What's the largest number of tables SQLite will let me combine in a"
+        let question = draft + " single join?"
+        #expect(try await assistant.prefill(draft, access: .unrestricted))
+        let excerpts = await assistant.drafts.excerpts(for: question)
+        #expect(!excerpts.isEmpty)
+        #expect(await assistant.drafts.excerpts(for: "What's the largest number of columns in a table?").isEmpty)
+        let answer = try await assistant.complete(question, access: .unrestricted)
+        let prompt = try #require(answer.promptMessages.last?.content)
+        let reused = answer.sources.prefix(PromptBuilder().maxSources).compactMap { excerpts[$0.chunkId] }
+        #expect(!reused.isEmpty, "the question found the draft's sources")
+        for excerpt in reused { #expect(prompt.contains(excerpt), "excerpt: \(excerpt)") }
+        #expect(answer.text.contains("64"), "answer: \(answer.text)")
+
+        // Matching is word by word, and only within the drafts' lifetime.
+        let drafts = DraftExcerpts(lifetime: .milliseconds(300))
+        await drafts.remember(draft: "What is", excerpts: [1: "one"])
+        #expect(await drafts.excerpts(for: "What  is the page size?") == [1: "one"])
+        #expect(await drafts.excerpts(for: "What isolation levels exist?").isEmpty)
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(await drafts.excerpts(for: "What is the page size?").isEmpty)
+    }
+
     @Test func aQuestionTheCorpusCannotAnswerSaysSo() async throws {
         for question in ["What is on the cafeteria lunch menu next Friday in the Oslo office?",
                          "Which MongoDB aggregation stage joins documents from another collection?"] {
