@@ -120,22 +120,18 @@ public struct Assistant: Sendable {
     /// A follow-up is searched for with the carry-over rewrite (the model's rewrite costs model
     /// time a draft should not take).
     public func prefill(_ draft: String, access: AccessFilter, conversation: Conversation = .empty) async throws -> Bool {
-        var assistant = self
-        if let embeddings {
-            let pin = try embeddings.pin()
-            assistant.retriever.embedder = pin.model
-            assistant.retriever.indexGeneration = pin.generation
-        }
-        if assistant.rewriter.strategy == .model { assistant.rewriter.strategy = .carryOver }
-        let query = await assistant.rewriter.rewrite(draft, after: conversation).query
-        let retrieval = try await assistant.retriever.retrieval(query, method: .hybrid, access: access)
-        let sources = retrieval.hits.enumerated().map { Source(number: $0.offset + 1, hit: $0.element) }
+        let retriever = try pinnedRetriever()
+        var rewriter = self.rewriter
+        if rewriter.strategy == .model { rewriter.strategy = .carryOver }
+        let query = await rewriter.rewrite(draft, after: conversation).query
+        let retrieval = try await retriever.retrieval(query, method: .hybrid, access: access)
+        let sources = retrieval.sources
         let confidence = sources.map(\.similarity).max() ?? 0
         guard confidence >= router.policy.notFoundBelow,
               router.decide(question: query, confidence: confidence).target == .small else { return false }
         let index = try await SentenceIndex.build(
             question: query, questionVector: retrieval.vector, sources: Array(sources.prefix(indexedSources)),
-            embedder: assistant.retriever.embedder)
+            embedder: retriever.embedder)
         let (messages, used) = try await prompt.messages(
             question: draft, history: rewriter.limits.context(of: conversation), historyTokens: rewriter.limits.promptTokens,
             sources: sources, index: index, model: smallModel)
@@ -166,9 +162,9 @@ public struct Assistant: Sendable {
         if rewrite.rewritten { emit(.searchedFor(rewrite)) }
         let query = rewrite.query
         let retrieval = try await retriever.retrieval(query, method: method, access: access)
-        let (questionVector, hits) = (retrieval.vector, retrieval.hits)
+        let questionVector = retrieval.vector
         let retrievalMs = (clock.now - started).milliseconds
-        let sources = hits.enumerated().map { Source(number: $0.offset + 1, hit: $0.element) }
+        let sources = retrieval.sources
         let confidence = sources.map(\.similarity).max() ?? 0
         emit(.sources(sources))
 

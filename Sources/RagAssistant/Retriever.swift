@@ -33,6 +33,9 @@ public struct Retriever: Sendable {
         public var hits: [SearchHit]
         /// How many candidates the access filter hid (`SearchResults.hiddenCandidates`).
         public var hiddenCandidates: Int
+
+        /// The hits as numbered sources, [1] first.
+        public var sources: [Source] { hits.enumerated().map { Source(number: $0.offset + 1, hit: $0.element) } }
     }
 
     /// The question's embedding and its hits, best first.

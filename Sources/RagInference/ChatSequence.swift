@@ -21,9 +21,10 @@ struct ChatSequence {
         return n
     }
 
-    /// Whether part of the reply's prompt is still to be evaluated.
+    /// Whether part of the reply's prompt is still to be evaluated (the cache holds the prompt,
+    /// then the reply's tokens).
     var isReadingPrompt: Bool {
-        guard let reply, reply.pendingToken == nil, reply.promptDone == nil else { return false }
+        guard let reply else { return false }
         return cached.count < reply.prompt.count
     }
 }

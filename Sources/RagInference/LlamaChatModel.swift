@@ -202,21 +202,21 @@ public actor LlamaChatModel: ChatModel {
             return reply.ticket.isCancelled
         }
         while let reply = waiting.first {
-            guard let slot = freeSequence(for: reply.prompt), makeRoom(for: reply.reservedCells, keeping: slot)
+            // How much of the prompt each sequence holds already, at most all but its last
+            // token (whose logits give the first sampled token).
+            let held = sequences.map { min($0.commonPrefix(with: reply.prompt), reply.prompt.count - 1) }
+            guard let slot = freeSequence(held: held), makeRoom(for: reply.reservedCells, keeping: slot)
             else { return }
             waiting.removeFirst()
-            start(reply, on: slot)
+            start(reply, on: slot, held: held)
         }
     }
 
-    /// The idle sequence whose cache shares the longest beginning with `prompt`; of equals, the
+    /// The idle sequence that holds the longest beginning of the prompt (`held`); of equals, the
     /// one used longest ago (a recent cache, such as a prefilled draft, is kept longer).
-    private func freeSequence(for prompt: [llama_token]) -> Int? {
+    private func freeSequence(held: [Int]) -> Int? {
         sequences.indices.filter { sequences[$0].reply == nil }
-            .max { a, b in
-                let (ca, cb) = (sequences[a].commonPrefix(with: prompt), sequences[b].commonPrefix(with: prompt))
-                return ca != cb ? ca < cb : sequences[a].lastUsed > sequences[b].lastUsed
-            }
+            .max { a, b in held[a] != held[b] ? held[a] < held[b] : sequences[a].lastUsed > sequences[b].lastUsed }
     }
 
     /// Whether `cells` fit beside the replies running and the caches kept, dropping idle caches
@@ -238,27 +238,21 @@ public actor LlamaChatModel: ChatModel {
         return used() + cells <= contextLength
     }
 
-    /// Puts `reply` on sequence `slot`, reusing the longest cached beginning of its prompt: the
-    /// slot's own, or another sequence's shared into it. At least one prompt token is left to
-    /// evaluate (its logits give the first sampled token).
-    private func start(_ reply: ChatReply, on slot: Int) {
+    /// Puts `reply` on sequence `slot`, reusing the longest cached beginning of its prompt
+    /// (`held`, per sequence): the slot's own, or another sequence's shared into it.
+    private func start(_ reply: ChatReply, on slot: Int, held: [Int]) {
         var reply = reply
-        let prompt = reply.prompt
         let memory = llama_get_memory(context)
-        let limit = prompt.count - 1
-        var common = min(sequences[slot].commonPrefix(with: prompt), limit)
-        let donor = sequences.indices.filter { $0 != slot }
-            .max { sequences[$0].commonPrefix(with: prompt) < sequences[$1].commonPrefix(with: prompt) }
-        let shared = donor.map { min(sequences[$0].commonPrefix(with: prompt), limit) } ?? 0
-        if let donor, shared > common {
+        var common = held[slot]
+        if let donor = held.indices.max(by: { held[$0] < held[$1] }), held[donor] > common {
             llama_memory_seq_rm(memory, sequences[slot].id, -1, -1)
-            llama_memory_seq_cp(memory, sequences[donor].id, sequences[slot].id, 0, llama_pos(shared))
-            common = shared
+            llama_memory_seq_cp(memory, sequences[donor].id, sequences[slot].id, 0, llama_pos(held[donor]))
+            common = held[donor]
         } else if !llama_memory_seq_rm(memory, sequences[slot].id, llama_pos(common), -1) {
             llama_memory_seq_rm(memory, sequences[slot].id, -1, -1)
             common = 0
         }
-        sequences[slot].cached = Array(prompt[..<common])
+        sequences[slot].cached = Array(reply.prompt[..<common])
         reply.cachedPromptTokens = common
         reply.admitted = ContinuousClock.now
         reply.sampler = makeSampler(reply.options)
@@ -286,14 +280,13 @@ public actor LlamaChatModel: ChatModel {
         batch.clear()
         // Rows whose logits are sampled after the decode: (sequence index, batch row).
         var sampled: [(slot: Int, row: Int32)] = []
-        var generating = 0
         for i in sequences.indices {
             guard let token = sequences[i].reply?.pendingToken else { continue }
             sampled.append((i, batch.add(token, position: sequences[i].cached.count, sequence: sequences[i].id, logits: true)))
             sequences[i].cached.append(token)
             sequences[i].reply?.pendingToken = nil
-            generating += 1
         }
+        let generating = sampled.count
         var budget = (generating > 0 ? promptChunkWhileDecoding : batchSize) - generating
         let reading = sequences.indices.filter { sequences[$0].isReadingPrompt }
             .sorted { sequences[$0].reply!.admitted < sequences[$1].reply!.admitted }

@@ -18,7 +18,7 @@ extension RagServer {
             let identity = context.identity
             let form = try await request.decodeForm(AskForm.self)
             let question = form.question ?? ""
-            let conversation = ConversationInput.stored(id: form.conversationId.flatMap { $0.isEmpty ? nil : $0.lowercased() })
+            let conversation = form.conversation
             if request.wantsEventStream {
                 let stream = try await askService.ask(question, identity: identity, clientAddress: context.clientAddress,
                                                       channel: .web, conversation: conversation)
@@ -34,9 +34,8 @@ extension RagServer {
         group.post("/ask/prefill") { request, context in
             var request = request
             let form = try await request.decodeForm(AskForm.self)
-            let conversation = ConversationInput.stored(id: form.conversationId.flatMap { $0.isEmpty ? nil : $0.lowercased() })
             struct Outcome: Encodable { var prefilled: Bool }
-            let done = try await askService.prefill(form.question ?? "", identity: context.identity, conversation: conversation)
+            let done = try await askService.prefill(form.question ?? "", identity: context.identity, conversation: form.conversation)
             return try Self.json(Outcome(prefilled: done))
         }
         group.get("/history") { _, context in try historyPage(identity: context.identity) }

@@ -58,6 +58,11 @@ struct AskForm: Decodable {
         case question
         case conversationId = "conversation_id"
     }
+
+    /// The stored conversation the form continues (an empty id starts a new one).
+    var conversation: ConversationInput {
+        .stored(id: conversationId.flatMap { $0.isEmpty ? nil : $0.lowercased() })
+    }
 }
 
 struct FeedbackFields: Decodable {

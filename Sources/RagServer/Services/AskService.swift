@@ -206,15 +206,21 @@ public struct AskService: Sendable {
 
     /// Checks a question and the asker's rate. - Throws: 400 or 429 with Retry-After.
     func admit(_ question: String, identity: Identity) async throws -> String {
-        let question = question.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !question.isEmpty else { throw ServerError.badRequest("Type a question first.") }
-        guard question.count <= Self.maxQuestionLength else {
-            throw ServerError.badRequest("Questions are limited to \(Self.maxQuestionLength) characters.")
-        }
+        let question = try Self.trimmed(question)
         if let wait = await limiter.hit("user:\(identity.userId)") {
             metrics.rejected("rate_limit")
             throw ServerError(.tooManyRequests, "You have asked many questions in the last minute. Try again in \(wait) s.",
                               headers: [.retryAfter: String(wait)])
+        }
+        return question
+    }
+
+    /// The question without surrounding white space. - Throws: 400 when that is empty or too long.
+    static func trimmed(_ question: String) throws -> String {
+        let question = question.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !question.isEmpty else { throw ServerError.badRequest("Type a question first.") }
+        guard question.count <= maxQuestionLength else {
+            throw ServerError.badRequest("Questions are limited to \(maxQuestionLength) characters.")
         }
         return question
     }
@@ -272,10 +278,7 @@ public struct AskService: Sendable {
     /// - Returns: whether the prompt was read. - Throws: 400 for an empty or too long draft,
     ///   404 for a conversation that is not the asker's.
     func prefill(_ draft: String, identity: Identity, conversation: ConversationInput) async throws -> Bool {
-        let draft = draft.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !draft.isEmpty, draft.count <= Self.maxQuestionLength else {
-            throw ServerError.badRequest("A draft must have 1 to \(Self.maxQuestionLength) characters.")
-        }
+        let draft = try Self.trimmed(draft)
         let state = try resolve(conversation, identity: identity)
         guard await drafts.begin(identity.userId) else { metrics.prefill("skipped"); return false }
         defer { Task { await drafts.end(identity.userId) } }

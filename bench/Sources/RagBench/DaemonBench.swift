@@ -164,10 +164,10 @@ struct DaemonBench {
         // Each question once, after a warm-up question so model and pages are loaded.
         for question in Self.questions.prefix(ttftQuestions) {
             guard let (first, daemonTokens) = try await streamedFirstToken(client, token: token, question: question) else { continue }
-            let (vector, hits) = try await retriever.retrieve(question, access: .unrestricted)
-            let sources = hits.enumerated().map { Source(number: $0.offset + 1, hit: $0.element) }
+            let retrieval = try await retriever.retrieval(question, access: .unrestricted)
+            let sources = retrieval.sources
             let index = try await SentenceIndex.build(
-                question: question, questionVector: vector, sources: Array(sources.prefix(5)), embedder: embedder)
+                question: question, questionVector: retrieval.vector, sources: Array(sources.prefix(5)), embedder: embedder)
             let (messages, _) = try await builder.messages(question: question, sources: sources, index: index, model: chat)
             let prompt = try await chat.formattedPrompt(messages)
             let r = try raw.run(prompt: prompt, maxTokens: 1)
