@@ -47,6 +47,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // C libraries, each imported by exactly one library target.
@@ -106,6 +108,18 @@ let package = Package(
                 "RagCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+
+        // The store's second implementation: PostgreSQL (≥ 15) with pgvector (≥ 0.7), shared by
+        // several ragd nodes, through postgres-nio. It implements RagStore's protocols.
+        .target(
+            name: "RagPostgres",
+            dependencies: [
+                "RagCore", "RagStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -226,6 +240,7 @@ let package = Package(
             name: "RagTesting",
             dependencies: [
                 "RagCore", "RagInference", "RagStore", "RagIngest", "RagAssistant", "RagServer", "RagAudit", "RagdApp",
+                "RagPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -255,6 +270,8 @@ let package = Package(
             ],
             linkerSettings: llamaRpath
         ),
+        // The store's behaviour, one test body run against SQLite and against a real PostgreSQL.
+        .testTarget(name: "RagStoreTests", dependencies: ["RagStore", "RagPostgres", "RagTesting", "RagCore"]),
         .testTarget(name: "RagChunkingTests", dependencies: ["RagChunking", "RagCore"]),
         // Seeded random inputs for the HTML extractor and the chunker (RAGD_FUZZ_SECONDS for long runs).
         .testTarget(name: "RagFuzzTests", dependencies: ["RagExtraction", "RagChunking", "RagCore"]),

@@ -222,6 +222,27 @@ public struct IngestJobRecord: Codable, Sendable, Equatable, FetchableRecord, Mu
     public var startedAt: Date?
     public var finishedAt: Date?
 
+    public init(id: Int64?, scope: Scope, sourceId: Int64?, documentId: Int64?, status: Status, cancelRequested: Bool,
+                requestedBy: String, force: Bool, filesDone: Int, filesTotal: Int, chunks: Int, currentPath: String?,
+                message: String?, createdAt: Date, startedAt: Date?, finishedAt: Date?) {
+        self.id = id
+        self.scope = scope
+        self.sourceId = sourceId
+        self.documentId = documentId
+        self.status = status
+        self.cancelRequested = cancelRequested
+        self.requestedBy = requestedBy
+        self.force = force
+        self.filesDone = filesDone
+        self.filesTotal = filesTotal
+        self.chunks = chunks
+        self.currentPath = currentPath
+        self.message = message
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, scope, status, force, chunks, message
         case sourceId = "source_id"

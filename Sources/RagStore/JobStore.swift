@@ -1,12 +1,9 @@
 import Foundation
 import GRDB
 
-/// The re-ingest queue: admins enqueue, the ingest worker claims and reports progress.
-///
-/// One job per source at a time: a job for a source (or for a document of it) is refused
-/// while another job touching that source is queued or running; a job for everything is
-/// refused while any job is queued or running. In the store's database (`RagStore.jobs`).
-public struct JobStore: Sendable {
+/// The re-ingest queue of one node, in the store's SQLite file (`RagStore.jobs`): admins
+/// enqueue, the ingest worker claims and reports progress. `IngestJobQueue` gives the rules.
+public struct JobStore: IngestJobQueue {
     let writer: any DatabaseWriter
 
     /// Queues a job. - Throws: `StoreError(.conflict)` naming the job already queued or running.
@@ -51,6 +48,13 @@ public struct JobStore: Sendable {
             job.startedAt = Date()
             try job.update(db)
             return job
+        }
+    }
+
+    /// One node runs its own jobs: the claim holds while the job runs.
+    public func renewLease(id: Int64) throws -> Bool {
+        try writer.read { db in
+            try String.fetchOne(db, sql: "SELECT status FROM ingest_job WHERE id = ?", arguments: [id]) == "running"
         }
     }
 
