@@ -19,9 +19,9 @@ import RagCore
 /// The body is stored verbatim in `audit_record.body`, so a verifier never re-encodes JSON: it
 /// hashes `previous_hash || body` row by row, checks that each `previous_hash` is the hash of
 /// the row before, and checks that the row's searchable columns say what the body says.
-enum AuditChain {
+public enum AuditChain {
     /// The hash before record 1.
-    static let genesisHash = String(repeating: "0", count: 64)
+    public static let genesisHash = String(repeating: "0", count: 64)
 
     /// The event JSON (see the type's docs). Safe to call from any thread: one encoder per call.
     static func eventJSON(_ event: AuditEvent) throws -> String {
@@ -57,4 +57,27 @@ enum AuditChain {
     static func decodeBody(_ body: String) throws -> Body {
         try JSONDecoder().decode(Body.self, from: Data(body.utf8))
     }
+
+    /// `events` linked after the record `afterId` whose hash is `hash` (the tail the writing
+    /// transaction read under its lock): ids, bodies, hashes and search columns, as every store
+    /// writes them.
+    public static func link(_ events: [PreparedEvent], afterId: Int64, hash: String) -> [LinkedAuditRecord] {
+        var (lastId, lastHash) = (afterId, hash)
+        return events.map { prepared in
+            let id = lastId + 1
+            let body = body(eventJSON: prepared.eventJSON, id: id, time: prepared.timeText)
+            let next = self.hash(previous: lastHash, body: body)
+            let record = AuditRecord(id: id, time: prepared.time, event: prepared.event, previousHash: lastHash, hash: next)
+            (lastId, lastHash) = (id, next)
+            return LinkedAuditRecord(record: record, body: body, columns: IndexedColumns(prepared.event, time: prepared.timeText))
+        }
+    }
+}
+
+/// A record ready to be stored: its place in the chain, the canonical body that was hashed, and
+/// the columns copied out of it for searching.
+public struct LinkedAuditRecord: Sendable {
+    public let record: AuditRecord
+    public let body: String
+    public let columns: IndexedColumns
 }

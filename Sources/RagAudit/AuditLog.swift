@@ -129,7 +129,7 @@ public final class AuditLog: Sendable {
 
     /// Inserts `events` after the current tail. Call inside a write transaction.
     static func insert(_ events: [PreparedEvent], _ db: Database) throws -> [AuditRecord] {
-        var (lastId, lastHash) = try tail(db)
+        let (lastId, lastHash) = try tail(db)
         let insertRecord = try db.cachedStatement(sql: """
             INSERT INTO audit_record (id, time, kind, user_id, user_name, role, channel, client_address,
                 action, question, answer, route, body, previous_hash, hash)
@@ -137,25 +137,19 @@ public final class AuditLog: Sendable {
             """)
         let insertDocument = try db.cachedStatement(
             sql: "INSERT OR IGNORE INTO audit_document (record_id, document_id) VALUES (?, ?)")
-        var records: [AuditRecord] = []
-        records.reserveCapacity(events.count)
-        for prepared in events {
-            let id = lastId + 1
-            let body = AuditChain.body(eventJSON: prepared.eventJSON, id: id, time: prepared.timeText)
-            let hash = AuditChain.hash(previous: lastHash, body: body)
-            let c = IndexedColumns(prepared.event, time: prepared.timeText)
+        let linked = AuditChain.link(events, afterId: lastId, hash: lastHash)
+        for link in linked {
+            let c = link.columns
+            let record = link.record
             try insertRecord.execute(arguments: [
-                id, c.time, c.kind, c.userId, c.userName, c.role, c.channel, c.clientAddress,
-                c.action, c.question, c.answer, c.route, body, lastHash, hash,
+                record.id, c.time, c.kind, c.userId, c.userName, c.role, c.channel, c.clientAddress,
+                c.action, c.question, c.answer, c.route, link.body, record.previousHash, record.hash,
             ])
             for documentId in c.documentIds {
-                try insertDocument.execute(arguments: [id, documentId])
+                try insertDocument.execute(arguments: [record.id, documentId])
             }
-            records.append(AuditRecord(id: id, time: prepared.time, event: prepared.event, previousHash: lastHash, hash: hash))
-            lastId = id
-            lastHash = hash
         }
-        return records
+        return linked.map(\.record)
     }
 
     static func latestCheckpoint(_ db: Database) throws -> AuditCheckpoint? {
@@ -170,14 +164,15 @@ public final class AuditLog: Sendable {
     }
 }
 
-/// An event encoded and timestamped, ready for the write transaction.
-struct PreparedEvent: Sendable {
-    let event: AuditEvent
+/// An event encoded and timestamped, ready for the write transaction (of either store).
+public struct PreparedEvent: Sendable {
+    public let event: AuditEvent
     let eventJSON: String
     let time: Date
     let timeText: String
 
-    init(_ event: AuditEvent, time: Date) throws {
+    /// - Throws: `AuditError` when the event cannot be encoded (a number that is not finite).
+    public init(_ event: AuditEvent, time: Date) throws {
         self.event = event
         eventJSON = try AuditChain.eventJSON(event)
         self.time = AuditTimestamp.rounded(time)
@@ -185,21 +180,38 @@ struct PreparedEvent: Sendable {
     }
 }
 
-/// The columns copied out of an event so SQL can index and search them.
-struct IndexedColumns: Equatable {
-    var time: String
-    var kind: String
-    var userId: Int64?
-    var userName: String
-    var role: String
-    var channel: String
-    var clientAddress: String?
-    var action: String?
-    var question: String?
-    var answer: String?
-    var route: String?
+/// The columns copied out of an event so SQL can index and search them (in either store).
+public struct IndexedColumns: Equatable, Sendable {
+    public var time: String
+    public var kind: String
+    public var userId: Int64?
+    public var userName: String
+    public var role: String
+    public var channel: String
+    public var clientAddress: String?
+    public var action: String?
+    public var question: String?
+    public var answer: String?
+    public var route: String?
     /// Distinct, ascending.
-    var documentIds: [Int64]
+    public var documentIds: [Int64]
+
+    public init(time: String, kind: String, userId: Int64?, userName: String, role: String, channel: String,
+                clientAddress: String?, action: String?, question: String?, answer: String?, route: String?,
+                documentIds: [Int64]) {
+        self.time = time
+        self.kind = kind
+        self.userId = userId
+        self.userName = userName
+        self.role = role
+        self.channel = channel
+        self.clientAddress = clientAddress
+        self.action = action
+        self.question = question
+        self.answer = answer
+        self.route = route
+        self.documentIds = documentIds
+    }
 
     init(_ event: AuditEvent, time: String) {
         self.time = time
