@@ -116,7 +116,7 @@ let package = Package(
         .target(
             name: "RagPostgres",
             dependencies: [
-                "RagCore", "RagStore",
+                "RagCore", "RagStore", "RagAudit",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -271,7 +271,7 @@ let package = Package(
             linkerSettings: llamaRpath
         ),
         // The store's behaviour, one test body run against SQLite and against a real PostgreSQL.
-        .testTarget(name: "RagStoreTests", dependencies: ["RagStore", "RagPostgres", "RagTesting", "RagCore"]),
+        .testTarget(name: "RagStoreTests", dependencies: ["RagStore", "RagPostgres", "RagAudit", "RagTesting", "RagCore"]),
         .testTarget(name: "RagChunkingTests", dependencies: ["RagChunking", "RagCore"]),
         // Seeded random inputs for the HTML extractor and the chunker (RAGD_FUZZ_SECONDS for long runs).
         .testTarget(name: "RagFuzzTests", dependencies: ["RagExtraction", "RagChunking", "RagCore"]),

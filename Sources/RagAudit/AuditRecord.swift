@@ -79,4 +79,12 @@ public struct AuditCheckpoint: Codable, Sendable, Equatable {
     public var lastPurgedHash: String
     /// How many records this purge removed.
     public var recordsPurged: Int
+
+    public init(id: Int64, createdAt: Date, purgedThroughId: Int64, lastPurgedHash: String, recordsPurged: Int) {
+        self.id = id
+        self.createdAt = createdAt
+        self.purgedThroughId = purgedThroughId
+        self.lastPurgedHash = lastPurgedHash
+        self.recordsPurged = recordsPurged
+    }
 }

@@ -7,7 +7,7 @@ import Foundation
 /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`, e.g. `2026-11-22T09:41:07.123456Z`. Fixed width makes the
 /// text sort in time order, so SQL compares it as a string. A `Date` is first rounded to the
 /// nearest microsecond, so the stored text reads back to the same `Date`.
-enum AuditTimestamp {
+public enum AuditTimestamp {
     /// The date in whole microseconds since 1970 (to the nearest: a `Date` near 2026 carries
     /// about a quarter of a microsecond of precision, so rounding is stable and truncation is not).
     static func microseconds(_ date: Date) -> Int64 {
@@ -19,7 +19,7 @@ enum AuditTimestamp {
         Date(timeIntervalSince1970: Double(microseconds(date)) / 1_000_000)
     }
 
-    static func string(from date: Date) -> String {
+    public static func string(from date: Date) -> String {
         let micros = microseconds(date)
         var seconds = micros / 1_000_000
         var fraction = micros % 1_000_000
@@ -33,7 +33,7 @@ enum AuditTimestamp {
     }
 
     /// Parses exactly the form `string(from:)` writes; nil for anything else.
-    static func date(from text: String) -> Date? {
+    public static func date(from text: String) -> Date? {
         let u = Array(text.utf8)
         guard u.count == 27, u[4] == 45, u[7] == 45, u[10] == 84, u[13] == 58, u[16] == 58, u[19] == 46, u[26] == 90
         else { return nil }

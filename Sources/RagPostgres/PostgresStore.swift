@@ -25,7 +25,8 @@ public struct PostgresStoreConfiguration: Sendable {
 }
 
 /// The store in PostgreSQL with pgvector, shared by every ragd node that names the same
-/// database: the second implementation of RagStore's protocols (so far `IngestJobQueue`).
+/// database: the second implementation of RagStore's protocols (so far `IngestJobQueue`), and the
+/// audit log's chain shared by all nodes (`PostgresAuditLog`).
 ///
 /// One `PostgresStore` per process and database. It owns a connection pool (postgres-nio's
 /// `PostgresClient`), which runs until `close()`. Opening it brings the schema up to date,
@@ -37,6 +38,8 @@ public final class PostgresStore: Sendable {
     private let running: Task<Void, Never>
     /// The re-ingest queue, shared by every node.
     public let jobs: PostgresJobQueue
+    /// The audit log: one hash chain that every node appends to.
+    public let audit: PostgresAuditLog
 
     /// Connects and migrates. - Throws: `StoreError(.open)` when PostgreSQL cannot be reached or
     ///   refuses the login, or pgvector is not installed; the message says which.
@@ -75,6 +78,7 @@ public final class PostgresStore: Sendable {
         self.client = client
         self.running = Task { await client.run() }
         self.jobs = PostgresJobQueue(client: client, logger: logger, node: configuration.node, lease: configuration.jobLease)
+        self.audit = PostgresAuditLog(client: client, logger: logger)
     }
 
     /// Closes the pool: queries still running fail, later ones too.
