@@ -283,7 +283,8 @@ let package = Package(
         .testTarget(
             name: "RagIngestTests",
             dependencies: [
-                "RagIngest", "RagStore", "RagInference", "RagCore", "RagTesting", .product(name: "GRDB", package: "GRDB.swift"),
+                "RagIngest", "RagStore", "RagInference", "RagCore", "RagTesting", "RagPostgres",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             linkerSettings: llamaRpath
         ),
