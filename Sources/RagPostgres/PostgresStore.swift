@@ -14,13 +14,18 @@ public struct PostgresStoreConfiguration: Sendable {
     public var jobLease: Duration
     /// Connections this node keeps to PostgreSQL at most.
     public var maxConnections: Int
+    /// The embedding model whose vectors the store holds, and their length; fixed when the
+    /// store first gets them (nil: the store is used without vectors, e.g. by the job queue).
+    public var embedding: (model: String, dimensions: Int)?
 
     public init(location: PostgresLocation, node: String = ProcessInfo.processInfo.hostName,
-                jobLease: Duration = .seconds(60), maxConnections: Int = 8) {
+                jobLease: Duration = .seconds(60), maxConnections: Int = 8,
+                embedding: (model: String, dimensions: Int)? = nil) {
         self.location = location
         self.node = node
         self.jobLease = jobLease
         self.maxConnections = maxConnections
+        self.embedding = embedding
     }
 }
 
@@ -40,6 +45,8 @@ public final class PostgresStore: Sendable {
     public let jobs: PostgresJobQueue
     /// The audit log: one hash chain that every node appends to.
     public let audit: PostgresAuditLog
+    /// Sources, documents, chunks, vectors and search.
+    public let index: PostgresDocumentIndex
 
     /// Connects and migrates. - Throws: `StoreError(.open)` when PostgreSQL cannot be reached or
     ///   refuses the login, or pgvector is not installed; the message says which.
@@ -57,7 +64,7 @@ public final class PostgresStore: Sendable {
             throw StoreError.postgres(error, "Opening the PostgreSQL store", at: location)
         }
         do {
-            try await PostgresSchema.migrate(connection, logger: logger, location: location)
+            try await PostgresSchema.migrate(connection, logger: logger, location: location, embedding: configuration.embedding)
             try? await connection.close()
         } catch {
             try? await connection.close()
@@ -79,6 +86,7 @@ public final class PostgresStore: Sendable {
         self.running = Task { await client.run() }
         self.jobs = PostgresJobQueue(client: client, logger: logger, node: configuration.node, lease: configuration.jobLease)
         self.audit = PostgresAuditLog(client: client, logger: logger)
+        self.index = PostgresDocumentIndex(client: client, logger: logger)
     }
 
     /// Closes the pool: queries still running fail, later ones too.

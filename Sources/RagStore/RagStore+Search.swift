@@ -118,12 +118,14 @@ public struct SearchResults: Sendable {
     /// text by BM25, vectors by the index's binary codes) the reader may not see, counted once.
     /// A count for the audit log, never which chunks; 0 for `.unrestricted`.
     public var hiddenCandidates: Int
+
+    public init(hits: [SearchHit], hiddenCandidates: Int) {
+        self.hits = hits
+        self.hiddenCandidates = hiddenCandidates
+    }
 }
 
 extension RagStore {
-    /// Reciprocal rank fusion's constant: ranks are damped by k + rank (Cormack et al., 2009).
-    static let rrfK = 60.0
-
     /// Ranks chunks for a query, with the access filter applied inside each SQL statement.
     /// - Throws: GRDB's `DatabaseError`.
     public func search(_ request: SearchRequest) throws -> [SearchHit] {
@@ -186,19 +188,10 @@ extension RagStore {
     private func hits(_ db: Database, _ request: SearchRequest, bm25: [(Int64, Double)], vector: [(Int64, Double)]) throws
         -> [SearchHit]
     {
-        var fused: [Int64: (score: Double, bm25: (Int, Double)?, vector: (Int, Double)?)] = [:]
-        for (i, (id, score)) in bm25.enumerated() {
-            fused[id, default: (0, nil, nil)].score += request.fusion.bm25 / (Self.rrfK + Double(i + 1))
-            fused[id]!.bm25 = (i + 1, score)
-        }
-        for (i, (id, distance)) in vector.enumerated() {
-            fused[id, default: (0, nil, nil)].score += request.fusion.vector / (Self.rrfK + Double(i + 1))
-            fused[id]!.vector = (i + 1, distance)
-        }
-        let ranked = fused.sorted { $0.value.score != $1.value.score ? $0.value.score > $1.value.score : $0.key < $1.key }
-            .prefix(request.limit)
+        let ranked = RankFusion.fuse(bm25: bm25, vector: vector, weights: request.fusion, limit: request.limit)
         guard !ranked.isEmpty else { return [] }
-        let ids = ranked.map(\.key)
+        let ids = ranked.map(\.id)
+        let onlyByText = ranked.filter { $0.vector == nil }.map(\.id)
         let rows = try Row.fetchAll(db, sql: """
             SELECT c.id, c.document_id, c.text, c.section_path, c.anchor, c.page_start, c.page_end, c.origin,
                    d.path, d.title, d.format, d.version, d.content_sha256, coalesce(s.on_prem_only, 0) AS on_prem_only
@@ -211,19 +204,20 @@ extension RagStore {
         // retrieval confidence on one scale.
         var distances: [Int64: Double] = [:]
         if let query = request.vector {
-            for (id, distance) in try Self.cosineDistances(db, query: query, ids: ids.filter { fused[$0]?.vector == nil }) {
+            for (id, distance) in try Self.cosineDistances(db, query: query, ids: onlyByText) {
                 distances[id] = distance
             }
         }
-        return ranked.compactMap { id, value in
+        return ranked.compactMap { value in
+            let id = value.id
             guard let row = byId[id] else { return nil }
             var hit = SearchHit(
                 chunkId: id, documentId: row["document_id"], text: row["text"], sectionPath: row["section_path"],
                 anchor: row["anchor"], pageStart: row["page_start"], pageEnd: row["page_end"], origin: row["origin"],
                 documentPath: row["path"], documentTitle: row["title"], documentFormat: DocumentFormat(rawValue: row["format"]) ?? .text,
                 documentVersion: row["version"], documentSHA256: row["content_sha256"],
-                bm25Rank: value.bm25?.0, bm25Score: value.bm25?.1, vectorRank: value.vector?.0,
-                vectorDistance: value.vector?.1 ?? distances[id], fusedScore: value.score)
+                bm25Rank: value.bm25?.rank, bm25Score: value.bm25?.score, vectorRank: value.vector?.rank,
+                vectorDistance: value.vector?.distance ?? distances[id], fusedScore: value.score)
             hit.onPremOnly = row["on_prem_only"]
             return hit
         }

@@ -41,6 +41,15 @@ public struct SourceRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
         case syncDailyAt = "sync_daily_at"
     }
 
+    public init(id: Int64?, root: String, name: String, groups: String, createdAt: Date, lastIngestAt: Date?) {
+        self.id = id
+        self.root = root
+        self.name = name
+        self.groups = groups
+        self.createdAt = createdAt
+        self.lastIngestAt = lastIngestAt
+    }
+
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
@@ -95,6 +104,31 @@ public struct DocumentRecord: Codable, Sendable, Equatable, FetchableRecord, Mut
         case checkedAt = "checked_at"
     }
 
+    public init(id: Int64?, sourceId: Int64?, path: String, title: String?, author: String?, format: String, groups: String,
+                contentSHA256: String?, sizeBytes: Int64?, version: Int, status: DocumentStatus, error: String?, pages: Int?,
+                pagesWithoutText: Int, chunkCount: Int, createdAt: Date?, modifiedAt: Date?, ingestedAt: Date,
+                checkedAt: Date) {
+        self.id = id
+        self.sourceId = sourceId
+        self.path = path
+        self.title = title
+        self.author = author
+        self.format = format
+        self.groups = groups
+        self.contentSHA256 = contentSHA256
+        self.sizeBytes = sizeBytes
+        self.version = version
+        self.status = status
+        self.error = error
+        self.pages = pages
+        self.pagesWithoutText = pagesWithoutText
+        self.chunkCount = chunkCount
+        self.createdAt = createdAt
+        self.modifiedAt = modifiedAt
+        self.ingestedAt = ingestedAt
+        self.checkedAt = checkedAt
+    }
+
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
     /// The format, nil when unknown.
@@ -126,6 +160,22 @@ public struct ChunkRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
         case charStart = "char_start"
         case charEnd = "char_end"
         case tokenCount = "token_count"
+    }
+
+    public init(id: Int64?, documentId: Int64, ordinal: Int, text: String, sectionPath: String, anchor: String?,
+                pageStart: Int?, pageEnd: Int?, charStart: Int, charEnd: Int, tokenCount: Int, origin: String) {
+        self.id = id
+        self.documentId = documentId
+        self.ordinal = ordinal
+        self.text = text
+        self.sectionPath = sectionPath
+        self.anchor = anchor
+        self.pageStart = pageStart
+        self.pageEnd = pageEnd
+        self.charStart = charStart
+        self.charEnd = charEnd
+        self.tokenCount = tokenCount
+        self.origin = origin
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

@@ -15,6 +15,7 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
 struct StoreUnderTest: Sendable {
     let kind: StoreKind
     let jobs: any IngestJobQueue
+    let index: any DocumentIndex
     /// Adds a source (a folder documents come from) and returns its id.
     let addSource: @Sendable (_ root: String) async throws -> Int64
     let close: @Sendable () async -> Void
@@ -27,15 +28,16 @@ struct StoreUnderTest: Sendable {
                 path: folder.appendingPathComponent("ragd.sqlite").path, vectorExtensionPath: TestModels.vectorExtension,
                 embeddingDimensions: 8, embeddingModel: "store-tests"))
             return StoreUnderTest(
-                kind: kind, jobs: store.jobs,
+                kind: kind, jobs: store.jobs, index: store,
                 addSource: { root in try store.addSource(root: root, name: nil, groups: []).id! },
                 close: { try? FileManager.default.removeItem(at: folder) })
         case .postgres:
             let url = try await PostgresTestServer.shared.databaseURL()
-            let store = try await PostgresStore.open(PostgresStoreConfiguration(location: PostgresLocation(url: url), node: "node-a"))
+            let store = try await PostgresStore.open(PostgresStoreConfiguration(
+                location: PostgresLocation(url: url), node: "node-a", embedding: (model: "store-tests", dimensions: 8)))
             return StoreUnderTest(
-                kind: kind, jobs: store.jobs,
-                addSource: { root in try await PostgresNodes.addSource(url: url, root: root) },
+                kind: kind, jobs: store.jobs, index: store.index,
+                addSource: { root in try await store.index.source(root: root, name: nil).id! },
                 close: { await store.close() })
         }
     }
