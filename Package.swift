@@ -226,6 +226,7 @@ let package = Package(
             name: "RagBench",
             dependencies: [
                 "RagCore", "RagInference", "CLlama", "RagStore", "RagIngest", "RagAudit", "RagAssistant", "RagExtraction",
+                "RagPostgres", "RagTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -125,6 +125,10 @@ public struct PostgresDocumentIndex: DocumentIndex {
         }
     }
 
+    /// HNSW's candidate list when the request does not set one (`SearchRequest.rescoreCandidates`):
+    /// chosen by `ragd-bench --only retrieval --postgres` (recall@10 against an exact scan).
+    public static let defaultSearchWidth = 100
+
     /// The index generation: one, until PostgreSQL stores learn to move to another embedding model.
     static let generation: Int64 = 1
 
@@ -160,21 +164,30 @@ public struct PostgresDocumentIndex: DocumentIndex {
                 RETURNING \(unescaped: Self.documentColumns)
                 """, logger: logger))[0]
             let documentId = document.id!
-            // Old chunks go with their vectors (ON DELETE CASCADE).
+            // Old chunks go with their vectors (ON DELETE CASCADE); the new ones and their vectors
+            // arrive in one statement of arrays (absent values as '' and -1, arrays of optionals
+            // being what the driver does not send).
             try await connection.query("DELETE FROM chunk WHERE document_id = \(documentId)", logger: logger)
-            for (chunk, vector) in zip(chunks, vectors) {
-                try await connection.query("""
-                    WITH inserted AS (
-                        INSERT INTO chunk (document_id, ordinal, text, section_path, anchor, page_start, page_end,
-                            char_start, char_end, token_count, origin)
-                        VALUES (\(documentId), \(chunk.ordinal), \(chunk.text), \(chunk.sectionLine), \(chunk.anchor),
-                            \(chunk.pageStart), \(chunk.pageEnd), \(chunk.characterStart), \(chunk.characterEnd),
-                            \(chunk.tokenCount), \(chunk.origin.rawValue))
-                        RETURNING id)
-                    INSERT INTO chunk_vector (chunk_id, document_id, embedding)
-                    SELECT id, \(documentId), \(Self.vectorText(vector))::vector FROM inserted
-                    """, logger: logger)
-            }
+            guard !chunks.isEmpty else { return document }
+            try await connection.query("""
+                WITH inserted AS (
+                    INSERT INTO chunk (document_id, ordinal, text, section_path, anchor, page_start, page_end,
+                        char_start, char_end, token_count, origin)
+                    SELECT \(documentId), ordinal, text, section_path, nullif(anchor, ''), nullif(page_start, -1),
+                           nullif(page_end, -1), char_start, char_end, token_count, origin
+                    FROM unnest(\(chunks.map(\.ordinal))::integer[], \(chunks.map(\.text))::text[],
+                                \(chunks.map(\.sectionLine))::text[], \(chunks.map { $0.anchor ?? "" })::text[],
+                                \(chunks.map { $0.pageStart ?? -1 })::integer[], \(chunks.map { $0.pageEnd ?? -1 })::integer[],
+                                \(chunks.map(\.characterStart))::integer[], \(chunks.map(\.characterEnd))::integer[],
+                                \(chunks.map(\.tokenCount))::integer[], \(chunks.map(\.origin.rawValue))::text[])
+                        AS c(ordinal, text, section_path, anchor, page_start, page_end, char_start, char_end, token_count, origin)
+                    RETURNING id, ordinal)
+                INSERT INTO chunk_vector (chunk_id, document_id, embedding)
+                SELECT i.id, \(documentId), v.embedding::vector
+                FROM inserted i
+                JOIN unnest(\(chunks.map(\.ordinal))::integer[], \(vectors.map(Self.vectorText))::text[]) AS v(ordinal, embedding)
+                    ON v.ordinal = i.ordinal
+                """, logger: logger)
             return document
         }
     }
@@ -253,9 +266,11 @@ public struct PostgresDocumentIndex: DocumentIndex {
             }
             let vectorText = request.vector.map(Self.vectorText)
             if request.method != .bm25, let vectorText {
-                // Enough of the HNSW graph to find `candidates` readable chunks, filter and all.
-                try await connection.query(PostgresQuery(unsafeSQL:
-                    "SET LOCAL hnsw.ef_search = \(max(40, min(1_000, request.candidates * 2)))"), logger: logger)
+                // How much of the HNSW graph a search walks (its candidate list), as `rescoreCandidates`
+                // says how many candidates the SQLite store re-scores; iterative scans go on
+                // until `candidates` readable chunks are found, filter and all.
+                let efSearch = min(1_000, max(request.candidates, request.rescoreCandidates ?? Self.defaultSearchWidth))
+                try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL hnsw.ef_search = \(efSearch)"), logger: logger)
                 try await connection.query("SET LOCAL hnsw.iterative_scan = strict_order", logger: logger)
                 for try await (id, distance) in try await connection.query("""
                     SELECT v.chunk_id, v.embedding <=> \(vectorText)::vector AS distance
@@ -315,6 +330,21 @@ public struct PostgresDocumentIndex: DocumentIndex {
                 return hit
             }
             return SearchResults(hits: hits, hiddenCandidates: hidden.count)
+        }
+    }
+
+    /// pgvector's exact nearest neighbours, every vector compared (index scans off, no parallel
+    /// workers): the reference the HNSW search is measured against.
+    public func exactNearest(vector: [Float], limit: Int) async throws -> [(Int64, Double)] {
+        try await transaction("Searching exactly") { connection in
+            try await connection.query("SET LOCAL enable_indexscan = off", logger: logger)
+            try await connection.query("SET LOCAL max_parallel_workers_per_gather = 0", logger: logger)
+            var nearest: [(Int64, Double)] = []
+            for try await (id, distance) in try await connection.query("""
+                SELECT chunk_id, embedding <=> \(Self.vectorText(vector))::vector AS distance
+                FROM chunk_vector ORDER BY distance LIMIT \(limit)
+                """, logger: logger).decode((Int64, Double).self) { nearest.append((id, distance)) }
+            return nearest
         }
     }
 

@@ -33,6 +33,13 @@ public actor PostgresTestServer {
     /// The one start, shared by every test that asks while it is under way.
     private var starting: Task<Running, any Error>?
     private var databases = 0
+    /// Server settings (`name=value`) beyond the test defaults, e.g. memory for a benchmark.
+    private let settings: [String]
+
+    /// A server of its own (the benchmark's, with `settings`); tests share `shared`.
+    public init(settings: [String] = []) {
+        self.settings = settings
+    }
 
     /// A new, empty database on the shared server: its `postgres://` URL.
     /// - Throws: `FixtureError` saying what is missing or why the server did not start.
@@ -57,12 +64,12 @@ public actor PostgresTestServer {
 
     private func start() async throws -> Running {
         if let starting { return try await starting.value }
-        let starting = Task { try await Self.launch() }
+        let starting = Task { [settings] in try await Self.launch(settings: settings) }
         self.starting = starting
         return try await starting.value
     }
 
-    private static func launch() async throws -> Running {
+    private static func launch(settings: [String]) async throws -> Running {
         let source = Self.installation + "/pgserver/pginstall"
         guard FileManager.default.isExecutableFile(atPath: source + "/bin/postgres") else {
             throw FixtureError("PostgreSQL is not installed at \(source): run `make setup`.")
@@ -88,7 +95,7 @@ public actor PostgresTestServer {
         let (postgres, arguments) = command("postgres", [
             "-D", data, "-p", "\(port)", "-k", folder, "-c", "listen_addresses=127.0.0.1",
             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200",
-        ])
+        ] + settings.flatMap { ["-c", $0] })
         let log = folder + "/postgres.log"
         FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
@@ -113,16 +120,22 @@ public actor PostgresTestServer {
         return Running(process: process, port: port, folder: folder, bin: bin)
     }
 
-    /// The server gets a fast shutdown (SIGINT) when the test process exits, and its folder goes.
-    nonisolated(unsafe) private static var toStop: (pid: pid_t, folder: String)?
+    /// The servers get a fast shutdown (SIGINT) when the test process exits, and their folders go.
+    nonisolated(unsafe) private static var toStop: [(pid: pid_t, folder: String)] = []
+    private static let stopLock = NSLock()
 
     private static func stopAtExit(process: Process, folder: String) {
-        toStop = (process.processIdentifier, folder)
-        atexit {
-            guard let (pid, folder) = PostgresTestServer.toStop else { return }
-            kill(pid, SIGINT)
-            for _ in 0..<50 where kill(pid, 0) == 0 { usleep(100_000) }
-            try? FileManager.default.removeItem(atPath: folder)
+        stopLock.withLock {
+            if toStop.isEmpty {
+                atexit {
+                    for (pid, folder) in PostgresTestServer.stopLock.withLock({ PostgresTestServer.toStop }) {
+                        kill(pid, SIGINT)
+                        for _ in 0..<50 where kill(pid, 0) == 0 { usleep(100_000) }
+                        try? FileManager.default.removeItem(atPath: folder)
+                    }
+                }
+            }
+            toStop.append((process.processIdentifier, folder))
         }
     }
 

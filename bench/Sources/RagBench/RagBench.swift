@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RagTesting
 import RagInference
 
 /// `make bench`: ragd's layers measured beside the raw engines, in the same process and run.
@@ -45,6 +46,12 @@ struct RagBench: AsyncParsableCommand {
     @Option(help: "Retrieval: re-scoring windows compared at the largest size (comma-separated).")
     var rescoreSweep = "400,800,1600"
 
+    @Flag(help: "Retrieval: also measure the PostgreSQL store (pgvector) on the same rows and queries.")
+    var postgres = false
+
+    @Option(help: "Retrieval, PostgreSQL: HNSW ef_search widths compared at the largest size (comma-separated).")
+    var efSearchSweep = "40,100,200,400"
+
     @Option(help: "Ingest only the first N SQLite HTML pages (0: all 766).")
     var htmlPages = 120
 
@@ -84,9 +91,14 @@ struct RagBench: AsyncParsableCommand {
             report.rows += try await ingest.run()
         }
         if parts.contains("retrieval") {
-            report.rows += try await RetrievalBench(
+            var retrieval = RetrievalBench(
                 cache: cache, threads: threads, scales: scales.split(separator: ",").compactMap { Int($0) },
-                queries: queries, rescoreSweep: rescoreSweep.split(separator: ",").compactMap { Int($0) }).run()
+                queries: queries, rescoreSweep: rescoreSweep.split(separator: ",").compactMap { Int($0) })
+            if postgres {
+                retrieval.postgres = PostgresTestServer(settings: PostgresRetrievalBench.settings)
+                retrieval.efSearchSweep = efSearchSweep.split(separator: ",").compactMap { Int($0) }
+            }
+            report.rows += try await retrieval.run()
         }
         if parts.contains("daemon") {
             var daemon = DaemonBench(

@@ -4,6 +4,7 @@ import RagCore
 import RagIngest
 import RagInference
 import RagStore
+import RagTesting
 
 /// Retrieval latency and recall at 10k, 100k and 1M chunks, against sqlite-vec's exact scan.
 ///
@@ -20,6 +21,10 @@ struct RetrievalBench {
     let queries: Int
     /// Re-scoring windows compared at the largest scale.
     let rescoreSweep: [Int]
+    /// Also the PostgreSQL store on the same rows and queries (`--postgres`).
+    var postgres: PostgresTestServer?
+    /// Its HNSW search widths compared at the largest scale.
+    var efSearchSweep: [Int] = []
 
     static let noise: Float = 0.5  // |noise| / |vector|: cosine to the original ≈ 1 / sqrt(1 + 0.25)
     static let chunksPerDocument = 50
@@ -67,6 +72,12 @@ struct RetrievalBench {
             }
             rows += try measure(scale: scale, path: path, embedder: embedder, texts: texts, vectors: queryVectors,
                                 sweep: scale == scales.max() ? rescoreSweep : [])
+            if let postgres {
+                let label = scale >= 1_000_000 ? "\(scale / 1_000_000)M" : "\(scale / 1000)k"
+                rows += try await PostgresRetrievalBench(server: postgres, dimensions: embedder.dimensions, model: embedder.identifier)
+                    .measure(scale: scale, label: label, sqlitePath: path, texts: texts, vectors: queryVectors,
+                             widths: scale == scales.max() ? efSearchSweep : [])
+            }
         }
         return rows
     }
