@@ -18,6 +18,11 @@ import RagStore
 public struct PostgresDocumentIndex: DocumentIndex {
     let client: PostgresClient
     let logger: Logger
+    /// pgvector 0.8's iterative index scans are there (`PostgresVersions`).
+    let iterativeScans: Bool
+    /// Full text ranks by the rarer words of a question while their chunks add up to at most
+    /// this many (`plannedLexemes`).
+    var fullTextBudget = 8_000
 
     static let documentColumns = """
         d.id, d.source_id, d.path, d.title, d.author, d.format, d.groups, d.content_sha256, d.size_bytes, d.version,
@@ -241,14 +246,14 @@ public struct PostgresDocumentIndex: DocumentIndex {
             var bm25: [(Int64, Double)] = []
             var nearest: [(Int64, Double)] = []
             var hidden = Set<Int64>()
-            let terms = Self.queryTerms(request.text)
-            if request.method != .vector, !terms.isEmpty {
-                // Any of the words: the lexemes plainto_tsquery finds (stemmed, stop words out), OR-ed.
+            let lexemes = try await Self.plannedLexemes(connection, text: request.text, budget: fullTextBudget, logger: logger)
+            if request.method != .vector, !lexemes.isEmpty {
+                // Any of the chosen lexemes (already stemmed: the 'simple' configuration keeps them).
                 let query: PostgresQuery = """
                     SELECT c.id, ts_rank(c.fts, q) AS rank,
                            (\(readers)::text[] IS NULL OR cardinality(d.groups) = 0 OR d.groups && \(readers)::text[]) AS readable
                     FROM chunk c JOIN document d ON d.id = c.document_id,
-                         (SELECT replace(plainto_tsquery('english', \(terms))::text, '&', '|')::tsquery AS q) query
+                         (SELECT array_to_string(ARRAY(SELECT quote_literal(x) FROM unnest(\(lexemes)::text[]) x), ' | ')::tsquery AS q) query
                     WHERE c.fts @@ q
                     ORDER BY rank DESC, c.id
                     """
@@ -271,7 +276,9 @@ public struct PostgresDocumentIndex: DocumentIndex {
                 // until `candidates` readable chunks are found, filter and all.
                 let efSearch = min(1_000, max(request.candidates, request.rescoreCandidates ?? Self.defaultSearchWidth))
                 try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL hnsw.ef_search = \(efSearch)"), logger: logger)
-                try await connection.query("SET LOCAL hnsw.iterative_scan = strict_order", logger: logger)
+                if iterativeScans {
+                    try await connection.query("SET LOCAL hnsw.iterative_scan = strict_order", logger: logger)
+                }
                 for try await (id, distance) in try await connection.query("""
                     SELECT v.chunk_id, v.embedding <=> \(vectorText)::vector AS distance
                     FROM chunk_vector v JOIN document d ON d.id = v.document_id
@@ -350,17 +357,44 @@ public struct PostgresDocumentIndex: DocumentIndex {
 
     // MARK: Helpers
 
+    /// Which of a question's lexemes full text ranks by, so that its cost stays bounded as the
+    /// corpus grows (as `FullTextPlanner` does for FTS5): rarest first while the chunks holding
+    /// them add up to at most `budget`; a lexeme more common than that is left to the vectors.
+    ///
+    /// How common a lexeme is comes from PostgreSQL's own statistics of the `fts` column
+    /// (`pg_stats.most_common_elems` and their frequencies, which ANALYZE and autovacuum keep):
+    /// one catalogue read per search, no scan. A lexeme not among the most common is rarer than
+    /// the least common listed, so it is kept; before the first ANALYZE every lexeme is kept.
+    static func plannedLexemes(_ connection: PostgresConnection, text: String, budget: Int, logger: Logger)
+        async throws -> [String]
+    {
+        var estimates: [(String, Double)] = []
+        for try await (lexeme, chunks) in try await connection.query("""
+            WITH words AS (SELECT DISTINCT lexeme FROM unnest(to_tsvector('english', \(text))) AS t(lexeme)),
+                 stats AS (
+                    SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs AS freqs,
+                           greatest(c.reltuples, 0) AS rows
+                    FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename AND c.relnamespace = to_regnamespace(s.schemaname)
+                    WHERE s.schemaname = current_schema() AND s.tablename = 'chunk' AND s.attname = 'fts')
+            SELECT w.lexeme, coalesce(st.freqs[array_position(st.elems, w.lexeme)] * st.rows, 0)::float8
+            FROM words w LEFT JOIN stats st ON true
+            """, logger: logger).decode((String, Double).self) { estimates.append((lexeme, chunks)) }
+        var kept: [String] = []
+        var total = 0.0
+        for (lexeme, chunks) in estimates.sorted(by: { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 })
+        where total + chunks <= Double(budget) {
+            kept.append(lexeme)
+            total += chunks
+        }
+        return kept
+    }
+
     /// The reader's groups as the queries bind them; nil: unrestricted.
     static func readerGroups(_ access: AccessFilter) -> [String]? {
         switch access {
         case .unrestricted: return nil
         case .groups(let groups): return groups.sorted()
         }
-    }
-
-    /// The question's words, for plainto_tsquery (which drops punctuation and stop words itself).
-    static func queryTerms(_ text: String) -> String {
-        text.split { !$0.isLetter && !$0.isNumber }.joined(separator: " ")
     }
 
     /// pgvector's text form, `[0.1,0.2,…]`.

@@ -63,18 +63,25 @@ public final class PostgresStore: Sendable {
         } catch {
             throw StoreError.postgres(error, "Opening the PostgreSQL store", at: location)
         }
+        let versions: PostgresVersions
         do {
+            try await PostgresVersions.checkServer(connection, logger: logger, location: location)
             try await PostgresSchema.migrate(connection, logger: logger, location: location, embedding: configuration.embedding)
+            versions = try await PostgresVersions.read(connection, logger: logger, location: location)
             try? await connection.close()
         } catch {
             try? await connection.close()
             throw error
         }
-        return PostgresStore(configuration: configuration, logger: logger)
+        return PostgresStore(configuration: configuration, versions: versions, logger: logger)
     }
 
-    private init(configuration: PostgresStoreConfiguration, logger: Logger) {
+    /// The server's and pgvector's versions, read when the store was opened.
+    public let versions: PostgresVersions
+
+    private init(configuration: PostgresStoreConfiguration, versions: PostgresVersions, logger: Logger) {
         self.configuration = configuration
+        self.versions = versions
         self.logger = logger
         var options = PostgresClient.Configuration.Options()
         options.maximumConnections = configuration.maxConnections
@@ -86,7 +93,7 @@ public final class PostgresStore: Sendable {
         self.running = Task { await client.run() }
         self.jobs = PostgresJobQueue(client: client, logger: logger, node: configuration.node, lease: configuration.jobLease)
         self.audit = PostgresAuditLog(client: client, logger: logger)
-        self.index = PostgresDocumentIndex(client: client, logger: logger)
+        self.index = PostgresDocumentIndex(client: client, logger: logger, iterativeScans: versions.hasIterativeScans)
     }
 
     /// Closes the pool: queries still running fail, later ones too.
@@ -118,5 +125,53 @@ extension StoreError {
         }
         let place = location.map { " at \($0)" } ?? ""
         return StoreError(.open, "\(doing): cannot reach PostgreSQL\(place) (\(error.code)).")
+    }
+}
+
+/// What ragd needs of the server: PostgreSQL 15 or later, pgvector 0.7 or later (0.8 adds
+/// iterative index scans, which keep a filtered HNSW search from coming back short).
+public struct PostgresVersions: Sendable, Equatable {
+    /// `server_version_num`, e.g. 180003.
+    public var server: Int
+    /// pgvector's version, e.g. "0.8.2".
+    public var pgvector: String
+
+    public init(server: Int, pgvector: String) {
+        self.server = server
+        self.pgvector = pgvector
+    }
+
+    public static let minimumServer = 150_000
+    public static let minimumPgvector = [0, 7]
+
+    public var hasIterativeScans: Bool { Self.parts(pgvector).lexicographicallyPrecedes([0, 8]) == false }
+
+    static func parts(_ version: String) -> [Int] {
+        version.split(separator: ".").map { Int($0) ?? 0 }
+    }
+
+    static func checkServer(_ connection: PostgresConnection, logger: Logger, location: PostgresLocation) async throws {
+        var number = 0
+        for try await value in try await connection.query("SELECT current_setting('server_version_num')::int", logger: logger)
+            .decode(Int.self) { number = value }
+        guard number >= minimumServer else {
+            throw StoreError(.open, "\(location) runs PostgreSQL \(number / 10_000); ragd needs 15 or later.")
+        }
+    }
+
+    static func read(_ connection: PostgresConnection, logger: Logger, location: PostgresLocation) async throws
+        -> PostgresVersions
+    {
+        var versions = PostgresVersions(server: 0, pgvector: "")
+        for try await (server, vector) in try await connection.query("""
+            SELECT current_setting('server_version_num')::int, (SELECT extversion FROM pg_extension WHERE extname = 'vector')
+            """, logger: logger).decode((Int, String?).self) {
+            versions = PostgresVersions(server: server, pgvector: vector ?? "")
+        }
+        guard !versions.pgvector.isEmpty, !parts(versions.pgvector).lexicographicallyPrecedes(minimumPgvector) else {
+            throw StoreError(.open, "\(location) has pgvector \(versions.pgvector.isEmpty ? "not installed" : versions.pgvector); "
+                + "ragd needs 0.7 or later (CREATE EXTENSION vector, as a superuser).")
+        }
+        return versions
     }
 }

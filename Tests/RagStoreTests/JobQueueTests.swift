@@ -214,4 +214,14 @@ struct SharedJobQueueTests {
         #expect(!remote.description.contains("secret"))
         #expect(try PostgresLocation(url: "postgres://ragd@127.0.0.1:6000/ragd").tls == .disable)
     }
+
+    @Test("The store reads the server's and pgvector's versions; iterative scans need pgvector 0.8")
+    func versions() async throws {
+        let (_, nodes) = try await PostgresNodes.open(1)
+        defer { Task { await nodes[0].close() } }
+        #expect(nodes[0].versions.server >= 180_000)
+        #expect(nodes[0].versions.pgvector == "0.8.2" && nodes[0].versions.hasIterativeScans)
+        #expect(!PostgresVersions(server: 150_000, pgvector: "0.7.4").hasIterativeScans)
+        #expect(PostgresVersions(server: 150_000, pgvector: "0.10.0").hasIterativeScans)
+    }
 }

@@ -63,7 +63,7 @@ struct PostgresRetrievalBench {
         print(String(format: "  loaded in %.0f s (%.0f rows/s through replaceDocument); building the HNSW index...",
                      loadSeconds, Double(scale) / loadSeconds))
         let indexStart = ContinuousClock.now
-        try await server.psql(url, "CREATE INDEX chunk_vector_hnsw ON chunk_vector USING hnsw (embedding vector_cosine_ops); ANALYZE")
+        try await server.psql(url, PostgresSchema.vectorIndex + "; ANALYZE")
         let indexSeconds = (ContinuousClock.now - indexStart).seconds
         print(String(format: "  HNSW index built in %.0f s", indexSeconds))
 
