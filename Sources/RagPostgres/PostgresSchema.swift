@@ -198,6 +198,13 @@ public enum PostgresSchema {
         CREATE INDEX chunk_vector_hnsw ON chunk_vector USING hnsw (embedding vector_cosine_ops) WITH (m = 24, ef_construction = 128)
         """
 
+    /// An IVFFlat index instead (what `ragd-bench --postgres --pg-index ivfflat` measures): the
+    /// vectors clustered into `lists` lists by k-means over the rows present when it is built, so
+    /// it is built after a load, not on an empty table; a search scans `ivfflat.probes` lists.
+    public static func ivfflatIndex(lists: Int) -> String {
+        "CREATE INDEX chunk_vector_hnsw ON chunk_vector USING ivfflat (embedding vector_cosine_ops) WITH (lists = \(lists))"
+    }
+
     /// The vectors' table, whose column has the embedding model's dimensions (pgvector's HNSW
     /// index needs them fixed), made on first open and checked on every later one.
     /// - Throws: `StoreError(.embeddingMismatch)` when the database holds another model's vectors.

@@ -49,8 +49,11 @@ struct RagBench: AsyncParsableCommand {
     @Flag(help: "Retrieval: also measure the PostgreSQL store (pgvector) on the same rows and queries.")
     var postgres = false
 
-    @Option(help: "Retrieval, PostgreSQL: HNSW ef_search widths compared at the largest size (comma-separated).")
+    @Option(help: "Retrieval, PostgreSQL: search widths compared at the largest size (HNSW ef_search; IVFFlat probes x10).")
     var efSearchSweep = "40,100,200,400"
+
+    @Option(help: "Retrieval, PostgreSQL: the vector index built after the load, hnsw (the store's) or ivfflat.")
+    var pgIndex = "hnsw"
 
     @Option(help: "Ingest only the first N SQLite HTML pages (0: all 766).")
     var htmlPages = 120
@@ -97,6 +100,7 @@ struct RagBench: AsyncParsableCommand {
             if postgres {
                 retrieval.postgres = PostgresTestServer(settings: PostgresRetrievalBench.settings)
                 retrieval.efSearchSweep = efSearchSweep.split(separator: ",").compactMap { Int($0) }
+                retrieval.postgresIndex = pgIndex
             }
             report.rows += try await retrieval.run()
         }

@@ -23,8 +23,9 @@ struct RetrievalBench {
     let rescoreSweep: [Int]
     /// Also the PostgreSQL store on the same rows and queries (`--postgres`).
     var postgres: PostgresTestServer?
-    /// Its HNSW search widths compared at the largest scale.
+    /// Its search widths compared at the largest scale, and its vector index.
     var efSearchSweep: [Int] = []
+    var postgresIndex = "hnsw"
 
     static let noise: Float = 0.5  // |noise| / |vector|: cosine to the original ≈ 1 / sqrt(1 + 0.25)
     static let chunksPerDocument = 50
@@ -74,8 +75,9 @@ struct RetrievalBench {
                                 sweep: scale == scales.max() ? rescoreSweep : [])
             if let postgres {
                 let label = scale >= 1_000_000 ? "\(scale / 1_000_000)M" : "\(scale / 1000)k"
-                rows += try await PostgresRetrievalBench(server: postgres, dimensions: embedder.dimensions, model: embedder.identifier)
-                    .measure(scale: scale, label: label, sqlitePath: path, texts: texts, vectors: queryVectors,
+                var bench = PostgresRetrievalBench(server: postgres, dimensions: embedder.dimensions, model: embedder.identifier)
+                bench.indexKind = postgresIndex
+                rows += try await bench.measure(scale: scale, label: label, sqlitePath: path, texts: texts, vectors: queryVectors,
                              widths: scale == scales.max() ? efSearchSweep : [])
             }
         }
