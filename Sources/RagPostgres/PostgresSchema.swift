@@ -195,14 +195,14 @@ public enum PostgresSchema {
     /// 16 and 64: corpora hold many near-duplicate passages (versions, copies, boilerplate), whose
     /// dense clusters a sparser graph searches poorly (`ragd-bench --only retrieval --postgres`).
     public static let vectorIndex = """
-        CREATE INDEX chunk_vector_hnsw ON chunk_vector USING hnsw (embedding vector_cosine_ops) WITH (m = 24, ef_construction = 128)
+        CREATE INDEX chunk_vector_ann ON chunk_vector USING hnsw (embedding vector_cosine_ops) WITH (m = 24, ef_construction = 128)
         """
 
     /// An IVFFlat index instead (what `ragd-bench --postgres --pg-index ivfflat` measures): the
     /// vectors clustered into `lists` lists by k-means over the rows present when it is built, so
     /// it is built after a load, not on an empty table; a search scans `ivfflat.probes` lists.
     public static func ivfflatIndex(lists: Int) -> String {
-        "CREATE INDEX chunk_vector_hnsw ON chunk_vector USING ivfflat (embedding vector_cosine_ops) WITH (lists = \(lists))"
+        "CREATE INDEX chunk_vector_ann ON chunk_vector USING ivfflat (embedding vector_cosine_ops) WITH (lists = \(lists))"
     }
 
     /// The vectors' table, whose column has the embedding model's dimensions (pgvector's HNSW

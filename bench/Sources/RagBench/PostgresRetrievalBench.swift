@@ -32,7 +32,7 @@ struct PostgresRetrievalBench {
         let store = try await PostgresStore.open(PostgresStoreConfiguration(
             location: PostgresLocation(url: url), node: "bench", maxConnections: 2, embedding: (model, dimensions)))
         defer { Task { await store.close() } }
-        try await server.psql(url, "DROP INDEX chunk_vector_hnsw")
+        try await server.psql(url, "DROP INDEX chunk_vector_ann")
 
         print("retrieval at \(label), PostgreSQL: loading \(scale) rows...")
         let loadStart = ContinuousClock.now
