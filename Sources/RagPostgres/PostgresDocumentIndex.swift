@@ -248,8 +248,10 @@ public struct PostgresDocumentIndex: DocumentIndex {
             var bm25: [(Int64, Double)] = []
             var nearest: [(Int64, Double)] = []
             var hidden = Set<Int64>()
-            let lexemes = try await Self.plannedLexemes(connection, text: request.text, budget: fullTextBudget, logger: logger)
-            if request.method != .vector, !lexemes.isEmpty {
+            // A vector-only search reads no statistics.
+            let lexemes = request.method == .vector
+                ? [] : try await Self.plannedLexemes(connection, text: request.text, budget: fullTextBudget, logger: logger)
+            if !lexemes.isEmpty {
                 // Any of the chosen lexemes (already stemmed: the 'simple' configuration keeps them).
                 let query: PostgresQuery = """
                     SELECT c.id, ts_rank(c.fts, q) AS rank,
@@ -463,18 +465,12 @@ public struct PostgresDocumentIndex: DocumentIndex {
     }
 
     private func run<T: Sendable>(_ doing: String, _ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch {
-            throw StoreError.postgres(error, doing)
-        }
+        try await reportingFailure(doing, body)
     }
 
     private func transaction<T: Sendable>(_ doing: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
-        } catch {
-            throw StoreError.postgres(error, doing)
+        try await reportingFailure(doing) {
+            try await client.withTransaction(logger: logger) { connection in try await body(connection) }
         }
     }
 

@@ -177,11 +177,7 @@ public struct PostgresJobQueue: IngestJobQueue {
 
     /// Runs `body`, reporting a failure as a `StoreError` that says what was being done.
     private func run<T: Sendable>(_ doing: String, _ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch {
-            throw StoreError.postgres(error, doing)
-        }
+        try await reportingFailure(doing, body)
     }
 
     static func records(_ rows: PostgresRowSequence) async throws -> [IngestJobRecord] {

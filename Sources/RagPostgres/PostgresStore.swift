@@ -103,6 +103,15 @@ public final class PostgresStore: Sendable {
     }
 }
 
+/// Runs `body`, reporting a failure as a `StoreError` that says what was being done.
+func reportingFailure<T: Sendable>(_ doing: String, _ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch {
+        throw StoreError.postgres(error, doing)
+    }
+}
+
 extension StoreError {
     /// A PostgreSQL failure as the store reports it: what was being done, and the server's own
     /// message (never the query's values, which may be document text or questions).

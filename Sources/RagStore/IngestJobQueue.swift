@@ -47,8 +47,3 @@ public protocol IngestJobQueue: Sendable {
     @discardableResult
     func requeueInterrupted() async throws -> Int
 }
-
-extension IngestJobQueue {
-    /// Recent jobs, newest first: the last 50.
-    public func recent() async throws -> [IngestJobRecord] { try await recent(limit: 50) }
-}
